@@ -18,4 +18,9 @@ export interface RuleMatch {
   matched: string;
   /** Anomaly points this match contributes (CRS: from its setvar; ET: from severity). */
   points: number;
+  /**
+   * Optional category, when the engine knows it (ET: the rule file group, e.g. 'web_server').
+   * Incidents derive it otherwise (CRS: from the rule id's file; ET: from "ET <CATEGORY>" in msg).
+   */
+  category?: string;
 }
