@@ -54,6 +54,10 @@ export interface CaptureEvent {
   /** TLS events: how the plaintext was linked to `socketCookie`, and the library probed. */
   tlsLink?: TlsLink;
   tlsLibrary?: string;
+  /** Process facts from /proc (Sensor option `processInfo`); absent when the process was gone. */
+  process?: ProcessInfo;
+  /** TLS events: the SSL* pointer in the process, identifies the TLS session. */
+  tlsContext?: bigint;
 }
 
 /** Process facts from /proc, cached per pid. */

@@ -1,0 +1,53 @@
+/* Primary capture path (kernel >= 6.3): tp_btf/sock_send_length and sock_recv_length fire in the
+ * calling process inside sock_sendmsg/sock_recvmsg; the user buffer comes from the syscall's
+ * registers (bpf_task_pt_regs). Programs of this path are named pt_sock_*. */
+#ifndef PROCTAP_CAPTURE_SOCK_BPF_H
+#define PROCTAP_CAPTURE_SOCK_BPF_H
+#include "common.bpf.h"
+
+static __always_inline int pt_on_sock_io(struct sock *sk, int ret, int msg_flags, int is_send)
+{
+	if (ret <= 0)
+		return 0;
+	struct pt_config *cfg = pt_get_config();
+	if (!cfg)
+		return 0;
+	__u32 pid = bpf_get_current_pid_tgid() >> 32;
+	if (pid == cfg->self_pid || !pt_sock_is_tcp(sk))
+		return 0;
+
+	struct pt_who w = {};
+	w.pid = pid;
+	w.netns_ino = pt_sock_netns(sk);
+	w.cgroup_id = bpf_get_current_cgroup_id();
+	bpf_get_current_comm(w.comm, sizeof(w.comm));
+	if (!pt_filter_pass(cfg, &w)) {
+		pt_count_filtered();
+		return 0;
+	}
+
+	struct pt_io_args io = {};
+	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
+	io.nr = BPF_CORE_READ(regs, orig_ax);
+	io.a0 = BPF_CORE_READ(regs, di);
+	io.a1 = BPF_CORE_READ(regs, si);
+	io.a2 = BPF_CORE_READ(regs, dx);
+	io.a3 = BPF_CORE_READ(regs, r10);
+
+	__u64 cookie = bpf_get_socket_cookie(sk);
+	pt_emit_io(cfg, sk, cookie, &w, &io, is_send, (__u64)ret, (msg_flags & MSG_PEEK) != 0, PT_SRC_SOCK_TP);
+	return 0;
+}
+
+SEC("tp_btf/sock_send_length")
+int BPF_PROG(pt_sock_send, struct sock *sk, int ret, int flags)
+{
+	return pt_on_sock_io(sk, ret, flags, 1);
+}
+
+SEC("tp_btf/sock_recv_length")
+int BPF_PROG(pt_sock_recv, struct sock *sk, int ret, int flags)
+{
+	return pt_on_sock_io(sk, ret, flags, 0);
+}
+#endif

@@ -1,0 +1,152 @@
+// Decodes a batch from the native reader (records laid out as bpf/events.h says: a 128-byte
+// header, then `captured` payload bytes) into CaptureEvents. Payloads are views into the batch.
+import type { CaptureEvent, CaptureEventType, SocketRole, TlsLink } from './types';
+import { formatV4, formatV6, isV4Mapped } from './addr';
+
+export const EVENT_VERSION = 1;
+export const HEADER_BYTES = 128;
+
+// Offsets of struct pt_event (bpf/events.h).
+const O = {
+  version: 0,
+  type: 2,
+  family: 3,
+  role: 4,
+  source: 5,
+  flags: 6,
+  pid: 8,
+  tid: 12,
+  uid: 16,
+  netns: 20,
+  ts: 24,
+  cgroup: 32,
+  cookie: 40,
+  laddr: 48,
+  raddr: 64,
+  lport: 80,
+  rport: 82,
+  len: 84,
+  captured: 88,
+  aux: 92,
+  comm: 96,
+  tlsCtx: 112,
+} as const;
+
+const F_TRUNCATED = 1 << 0;
+const F_NO_PAYLOAD = 1 << 1;
+const F_PEEK = 1 << 2;
+const F_READ_FAULT = 1 << 3;
+const F_TLS_CIPHERTEXT = 1 << 4;
+const F_TLS_LINK_EXACT = 1 << 5;
+const F_TLS_LINK_INFERRED = 1 << 6;
+const F_V4_MAPPED = 1 << 7;
+
+const TYPES: (CaptureEventType | undefined)[] = [
+  undefined,
+  'send',
+  'recv',
+  'connect',
+  'established',
+  'close',
+  'tls_write',
+  'tls_read',
+];
+const ROLES: SocketRole[] = ['unknown', 'client', 'server'];
+
+/** Converts the BPF clock (CLOCK_MONOTONIC ns) to wall-clock ms. */
+export interface ClockOffset {
+  monotonicToRealtimeMs: number;
+}
+
+export interface DecodeResult {
+  events: CaptureEvent[];
+  /** Records that could not be decoded (unknown version/type, bad length); skipped. */
+  malformed: number;
+}
+
+function readComm(buf: Buffer, off: number): string {
+  let end = off;
+  const max = off + 16;
+  while (end < max && buf[end] !== 0) end++;
+  return buf.toString('utf8', off, end);
+}
+
+export function decodeBatch(buf: Buffer, clock: ClockOffset): DecodeResult {
+  const events: CaptureEvent[] = [];
+  let malformed = 0;
+  let off = 0;
+  while (off + HEADER_BYTES <= buf.length) {
+    const captured = buf.readUInt32LE(off + O.captured);
+    const end = off + HEADER_BYTES + captured;
+    if (end > buf.length) {
+      malformed++;
+      break; // the rest of the batch cannot be framed
+    }
+    const version = buf.readUInt16LE(off + O.version);
+    const type = TYPES[buf[off + O.type]];
+    if (version !== EVENT_VERSION || type === undefined) {
+      malformed++;
+      off = end;
+      continue;
+    }
+    const flags = buf.readUInt16LE(off + O.flags);
+    const tsLo = buf.readUInt32LE(off + O.ts);
+    const tsHi = buf.readUInt32LE(off + O.ts + 4);
+    const mapped = (flags & F_V4_MAPPED) !== 0 || (buf[off + O.family] === 6 && isV4Mapped(buf, off + O.raddr));
+    let family: 4 | 6;
+    let localAddr: string;
+    let remoteAddr: string;
+    if (buf[off + O.family] === 4) {
+      family = 4;
+      localAddr = formatV4(buf, off + O.laddr);
+      remoteAddr = formatV4(buf, off + O.raddr);
+    } else if (mapped) {
+      family = 4;
+      localAddr = isV4Mapped(buf, off + O.laddr) ? formatV4(buf, off + O.laddr + 12) : formatV6(buf, off + O.laddr);
+      remoteAddr = formatV4(buf, off + O.raddr + 12);
+    } else {
+      family = 6;
+      localAddr = formatV6(buf, off + O.laddr);
+      remoteAddr = formatV6(buf, off + O.raddr);
+    }
+    const ev: CaptureEvent = {
+      version,
+      type,
+      tsNs: (BigInt(tsHi) << 32n) | BigInt(tsLo),
+      timeMs: (tsHi * 4294967296 + tsLo) / 1e6 + clock.monotonicToRealtimeMs,
+      pid: buf.readUInt32LE(off + O.pid),
+      tid: buf.readUInt32LE(off + O.tid),
+      uid: buf.readUInt32LE(off + O.uid),
+      comm: readComm(buf, off + O.comm),
+      cgroupId: buf.readBigUInt64LE(off + O.cgroup),
+      netnsIno: buf.readUInt32LE(off + O.netns),
+      socketCookie: buf.readBigUInt64LE(off + O.cookie),
+      family,
+      localAddr,
+      localPort: buf.readUInt16LE(off + O.lport),
+      remoteAddr,
+      remotePort: buf.readUInt16LE(off + O.rport),
+      role: ROLES[buf[off + O.role]] ?? 'unknown',
+      len: buf.readUInt32LE(off + O.len),
+      captured,
+      flags: {
+        truncated: (flags & F_TRUNCATED) !== 0,
+        noPayload: (flags & F_NO_PAYLOAD) !== 0,
+        peek: (flags & F_PEEK) !== 0,
+        readFault: (flags & F_READ_FAULT) !== 0,
+        tlsCiphertext: (flags & F_TLS_CIPHERTEXT) !== 0,
+      },
+      payload: buf.subarray(off + HEADER_BYTES, end),
+    };
+    if (type === 'tls_write' || type === 'tls_read') {
+      const link: TlsLink =
+        flags & F_TLS_LINK_EXACT ? 'exact' : flags & F_TLS_LINK_INFERRED ? 'inferred' : 'none';
+      ev.tlsLink = link;
+      ev.tlsContext = buf.readBigUInt64LE(off + O.tlsCtx);
+    }
+    events.push(ev);
+    off = end;
+  }
+  if (off < buf.length && off + HEADER_BYTES > buf.length) malformed++;
+  return { events, malformed };
+}
