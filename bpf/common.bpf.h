@@ -256,8 +256,9 @@ static __always_inline void pt_fill_tuple(struct pt_event *e, struct sock *sk)
 		BPF_CORE_READ_INTO((__u32 *)e->raddr, sk, __sk_common.skc_daddr);
 	} else {
 		e->family = 6;
-		BPF_CORE_READ_INTO(e->laddr, sk, __sk_common.skc_v6_rcv_saddr.in6_u.u6_addr8);
-		BPF_CORE_READ_INTO(e->raddr, sk, __sk_common.skc_v6_daddr.in6_u.u6_addr8);
+		/* bpf_core_read with an explicit size: BPF_CORE_READ_INTO would copy sizeof(u8). */
+		bpf_core_read(e->laddr, 16, &sk->__sk_common.skc_v6_rcv_saddr);
+		bpf_core_read(e->raddr, 16, &sk->__sk_common.skc_v6_daddr);
 		/* ::ffff:a.b.c.d */
 		if (*(__u64 *)e->raddr == 0 && e->raddr[8] == 0 && e->raddr[9] == 0 && e->raddr[10] == 0xff &&
 		    e->raddr[11] == 0xff)

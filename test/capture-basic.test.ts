@@ -4,7 +4,9 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import type { CaptureEvent } from '../src/capture';
-import { Capture, Netns, PY_SERVER, describe, payloadOf, waitForLine } from './capture-helpers';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { Capture, Netns, buildCClient, cMessages, describe, payloadOf, startPyServer, tmpDir } from './capture-helpers';
 
 let ns: Netns;
 before(() => {
@@ -12,11 +14,7 @@ before(() => {
 });
 after(() => ns?.remove());
 
-async function startServer(host: string, mode: 'http' | 'echo') {
-  const child = ns.spawn('python3', ['-c', PY_SERVER, host, mode]);
-  const m = await waitForLine(child, /LISTEN (\d+)/);
-  return { child, port: Number(m[1]) };
-}
+const startServer = (host: string, mode: 'http' | 'echo') => startPyServer(ns, host, mode);
 
 test('curl over IPv4: request and response bytes, pids, roles and tuple', async () => {
   const srv = await startServer('127.0.0.1', 'http');
@@ -73,6 +71,157 @@ test('curl over IPv4: request and response bytes, pids, roles and tuple', async 
     assert.ok(close);
     assert.equal(close.localPort, s.localPort, 'close keeps the tuple saved at established');
     assert.ok(cap.events.some((e) => e.type === 'established' && e.role === 'server' && e.localPort === srv.port));
+  } finally {
+    await cap.sensor.close();
+    srv.child.kill();
+  }
+});
+
+for (const [host, family] of [['127.0.0.1', 4], ['::1', 6]] as const) {
+  test(`C client over IPv${family}: write/send/sendto/sendmsg/writev and read/recv/recvfrom/recvmsg/readv byte-exact`, async () => {
+    const bin = buildCClient('ptclient');
+    const srv = await startServer(host, 'echo');
+    const cap = new Capture(ns);
+    try {
+      const r = await ns.run(bin, [host, String(srv.port)]);
+      assert.equal(r.code, 0, r.stderr);
+      const msgs = cMessages(host);
+      const all = msgs.join('');
+      const mine = (e: CaptureEvent) => e.pid === r.pid;
+      await cap.waitFor(
+        (evs) => payloadOf(evs, (e) => mine(e) && e.type === 'recv').length >= all.length,
+        5000,
+        'client reads',
+      );
+      const sends = cap.events.filter((e) => mine(e) && e.type === 'send');
+      // One send event per syscall, each exactly the message, in order.
+      assert.deepEqual(
+        sends.map((e) => e.payload.toString('latin1')),
+        msgs,
+        describe(cap.events),
+      );
+      for (const e of sends) {
+        assert.equal(e.comm, 'ptclient');
+        assert.equal(e.role, 'client');
+        assert.equal(e.family, family);
+        assert.equal(e.remoteAddr, host);
+        assert.equal(e.localAddr, host);
+        assert.equal(e.remotePort, srv.port);
+        assert.equal(e.len, e.captured);
+        assert.equal(e.flags.truncated, false);
+      }
+      assert.equal(payloadOf(cap.events, (e) => mine(e) && e.type === 'recv').toString('latin1'), all);
+      // The echo server saw the same bytes in and out, as the server end.
+      const srvIn = cap.events.filter((e) => e.pid === srv.child.pid && e.type === 'recv');
+      assert.equal(Buffer.concat(srvIn.map((e) => e.payload)).toString('latin1'), all);
+      assert.ok(srvIn.every((e) => e.role === 'server' && e.localPort === srv.port && e.comm === 'python3'));
+      assert.equal(payloadOf(cap.events, (e) => e.pid === srv.child.pid && e.type === 'send').toString('latin1'), all);
+    } finally {
+      await cap.sensor.close();
+      srv.child.kill();
+      fs.rmSync(path.dirname(bin), { recursive: true, force: true });
+    }
+  });
+}
+
+test('curl over IPv6 to a dual-stack server: v6 client tuple, v4-mapped peers shown as IPv4', async () => {
+  const srv = await startServer('::', 'http');
+  const cap = new Capture(ns);
+  try {
+    const r6 = await ns.run('curl', ['-s', '-g', `http://[::1]:${srv.port}/six`]);
+    assert.equal(r6.code, 0, r6.stderr);
+    const r4 = await ns.run('curl', ['-s', `http://127.0.0.1:${srv.port}/four`]);
+    assert.equal(r4.code, 0, r4.stderr);
+    await cap.waitFor(
+      (evs) => [r6.pid, r4.pid].every((p) => evs.some((e) => e.pid === p && e.type === 'recv')),
+      5000,
+      'both curls',
+    );
+    const s6 = cap.events.find((e) => e.pid === r6.pid && e.type === 'send');
+    assert.ok(s6);
+    assert.equal(s6.family, 6);
+    assert.equal(s6.remoteAddr, '::1');
+    assert.match(s6.payload.toString('latin1'), /^GET \/six HTTP/);
+    // The server's accepted socket is AF_INET6 with peer ::ffff:127.0.0.1: reported as plain v4.
+    const srv4 = cap.events.find((e) => e.pid === srv.child.pid && e.type === 'recv' && e.payload.includes('/four'));
+    assert.ok(srv4, describe(cap.events));
+    assert.equal(srv4.family, 4);
+    assert.equal(srv4.remoteAddr, '127.0.0.1');
+    assert.equal(srv4.localAddr, '127.0.0.1');
+    const srv6 = cap.events.find((e) => e.pid === srv.child.pid && e.type === 'recv' && e.payload.includes('/six'));
+    assert.ok(srv6);
+    assert.equal(srv6.family, 6);
+    assert.equal(srv6.remoteAddr, '::1');
+  } finally {
+    await cap.sensor.close();
+    srv.child.kill();
+  }
+});
+
+test('python and node clients: pid, comm and exact bytes', async () => {
+  const srv = await startServer('127.0.0.1', 'echo');
+  const cap = new Capture(ns);
+  try {
+    const py = await ns.run('python3', [
+      '-c',
+      'import socket,sys\ns=socket.create_connection(("127.0.0.1",int(sys.argv[1])))\ns.sendall(b"python says hi")\nprint(s.recv(100).decode())',
+      String(srv.port),
+    ]);
+    assert.equal(py.code, 0, py.stderr);
+    const nodeScript =
+      'const c=require("net").connect(+process.argv[1],"127.0.0.1",()=>c.write("node says hi"));c.on("data",d=>{console.log(String(d));c.end()})';
+    const nd = await ns.run(process.execPath, ['-e', nodeScript, String(srv.port)]);
+    assert.equal(nd.code, 0, nd.stderr);
+    await cap.waitFor(
+      (evs) => [py.pid, nd.pid].every((p) => evs.some((e) => e.pid === p && e.type === 'recv')),
+      5000,
+      'python and node reads',
+    );
+    const pySend = cap.events.filter((e) => e.pid === py.pid && e.type === 'send');
+    assert.deepEqual(pySend.map((e) => e.payload.toString()), ['python says hi']);
+    assert.equal(pySend[0].comm, 'python3');
+    assert.equal(pySend[0].role, 'client');
+    assert.equal(payloadOf(cap.events, (e) => e.pid === py.pid && e.type === 'recv').toString(), 'python says hi');
+    const ndSend = cap.events.filter((e) => e.pid === nd.pid && e.type === 'send');
+    assert.equal(Buffer.concat(ndSend.map((e) => e.payload)).toString(), 'node says hi');
+    assert.equal(ndSend[0].comm, 'node');
+    assert.equal(ndSend[0].role, 'client');
+    // The process facts come from /proc while the process lives; the echo server is still running.
+    const srvEv = cap.events.find((e) => e.pid === srv.child.pid);
+    assert.ok(srvEv?.process, 'server process facts');
+    assert.equal(srvEv.process.exe !== undefined && /python3/.test(srvEv.process.exe), true);
+    assert.match(srvEv.process.cmdline?.[0] ?? '', /python3$/);
+    assert.equal(srvEv.process.ppid !== undefined && srvEv.process.ppid > 0, true);
+  } finally {
+    await cap.sensor.close();
+    srv.child.kill();
+  }
+});
+
+test('payloads above the cap are truncated and flagged; len stays the full length', async () => {
+  const srv = await startServer('127.0.0.1', 'echo');
+  const cap = new Capture(ns, { maxBytes: 4096 });
+  try {
+    const size = 100_000;
+    const r = await ns.run('python3', [
+      '-c',
+      'import socket,sys\nn=int(sys.argv[2])\ns=socket.create_connection(("127.0.0.1",int(sys.argv[1])))\ndata=bytes((i*7+3)%251 for i in range(n))\nsent=s.send(data)\nprint(sent)',
+      String(srv.port),
+      String(size),
+    ]);
+    assert.equal(r.code, 0, r.stderr);
+    const sent = Number(r.stdout.trim());
+    assert.ok(sent > 4096, `python sent ${sent}`);
+    await cap.waitFor((evs) => evs.some((e) => e.pid === r.pid && e.type === 'send'), 5000, 'big send');
+    const e = cap.events.find((x) => x.pid === r.pid && x.type === 'send')!;
+    assert.equal(e.len, sent);
+    assert.equal(e.captured, 4096);
+    assert.equal(e.flags.truncated, true);
+    const expected = Buffer.from(Array.from({ length: 4096 }, (_, i) => (i * 7 + 3) % 251));
+    assert.ok(e.payload.equals(expected), 'the first 4096 bytes exactly');
+    assert.ok(cap.sensor.counters().truncated >= 1);
+    // Small sends are not flagged.
+    assert.ok(cap.events.filter((x) => x.type === 'send' && x.len <= 4096).every((x) => !x.flags.truncated));
   } finally {
     await cap.sensor.close();
     srv.child.kill();

@@ -165,3 +165,113 @@ while True:
     c, _ = s.accept()
     threading.Thread(target=serve, args=(c,), daemon=True).start()
 `;
+
+/** A C client that uses every send/recv syscall variant against an echo server. */
+export const C_CLIENT = String.raw`
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+static int fd;
+static void die(const char *m) { perror(m); exit(1); }
+
+static void read_all(const char *via, char *buf, size_t n) {
+  size_t got = 0;
+  while (got < n) {
+    ssize_t r;
+    if (!strcmp(via, "read")) r = read(fd, buf + got, n - got);
+    else if (!strcmp(via, "recv")) r = recv(fd, buf + got, n - got, 0);
+    else if (!strcmp(via, "recvfrom")) r = recvfrom(fd, buf + got, n - got, 0, NULL, NULL);
+    else if (!strcmp(via, "recvmsg")) {
+      struct iovec iov[2] = {{buf + got, (n - got) / 2}, {buf + got + (n - got) / 2, n - got - (n - got) / 2}};
+      struct msghdr m = {0};
+      m.msg_iov = iov; m.msg_iovlen = 2;
+      r = recvmsg(fd, &m, 0);
+    } else {
+      struct iovec iov[3] = {{buf + got, 3}, {buf + got + 3, 5}, {buf + got + 8, n - got - 8}};
+      if (n - got < 9) { iov[0].iov_len = n - got; r = readv(fd, iov, 1); }
+      else r = readv(fd, iov, 3);
+    }
+    if (r <= 0) die(via);
+    got += r;
+  }
+}
+
+int main(int argc, char **argv) {
+  const char *host = argv[1];
+  int port = atoi(argv[2]);
+  if (strchr(host, ':')) {
+    struct sockaddr_in6 a = {0};
+    a.sin6_family = AF_INET6; a.sin6_port = htons(port);
+    inet_pton(AF_INET6, host, &a.sin6_addr);
+    fd = socket(AF_INET6, SOCK_STREAM, 0);
+    if (connect(fd, (struct sockaddr *)&a, sizeof a)) die("connect");
+  } else {
+    struct sockaddr_in a = {0};
+    a.sin_family = AF_INET; a.sin_port = htons(port);
+    inet_pton(AF_INET, host, &a.sin_addr);
+    fd = socket(AF_INET, SOCK_STREAM, 0);
+    if (connect(fd, (struct sockaddr *)&a, sizeof a)) die("connect");
+  }
+  const char *sends[] = {"write", "send", "sendto", "sendmsg", "writev"};
+  const char *recvs[] = {"read", "recv", "recvfrom", "recvmsg", "readv"};
+  char msg[128], back[128];
+  for (int i = 0; i < 5; i++) {
+    int n = snprintf(msg, sizeof msg, "proctap-%s-then-%s-%s", sends[i], recvs[i], host);
+    ssize_t w;
+    if (i == 0) w = write(fd, msg, n);
+    else if (i == 1) w = send(fd, msg, n, 0);
+    else if (i == 2) w = sendto(fd, msg, n, 0, NULL, 0);
+    else if (i == 3) {
+      struct iovec iov[2] = {{msg, 7}, {msg + 7, n - 7}};
+      struct msghdr m = {0};
+      m.msg_iov = iov; m.msg_iovlen = 2;
+      w = sendmsg(fd, &m, 0);
+    } else {
+      struct iovec iov[3] = {{msg, 4}, {msg + 4, 6}, {msg + 10, n - 10}};
+      w = writev(fd, iov, 3);
+    }
+    if (w != n) die(sends[i]);
+    read_all(recvs[i], back, n);
+    if (memcmp(msg, back, n)) { fprintf(stderr, "echo mismatch\n"); return 1; }
+    printf("%s %s %d\n", sends[i], recvs[i], n);
+  }
+  close(fd);
+  return 0;
+}
+`;
+
+/** Compiles C_CLIENT into a temp dir; the binary (and so its comm) is named `name`. */
+export function buildCClient(name = 'ptclient'): string {
+  const dir = tmpDir();
+  const src = path.join(dir, 'client.c');
+  fs.writeFileSync(src, C_CLIENT);
+  const bin = path.join(dir, name);
+  run('cc', ['-O1', '-Wall', '-o', bin, src]);
+  return bin;
+}
+
+export const C_VARIANTS: [string, string][] = [
+  ['write', 'read'],
+  ['send', 'recv'],
+  ['sendto', 'recvfrom'],
+  ['sendmsg', 'recvmsg'],
+  ['writev', 'readv'],
+];
+
+/** The messages C_CLIENT sends (and reads back) for a host. */
+export function cMessages(host: string): string[] {
+  return C_VARIANTS.map(([s, r]) => `proctap-${s}-then-${r}-${host}`);
+}
+
+export async function startPyServer(ns: Netns, host: string, mode: 'http' | 'echo') {
+  const child = ns.spawn('python3', ['-c', PY_SERVER, host, mode]);
+  const m = await waitForLine(child, /LISTEN (\d+)/);
+  return { child, port: Number(m[1]) };
+}
