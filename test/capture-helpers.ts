@@ -155,6 +155,8 @@ def serve(c):
             if not d: break
             if mode == 'echo':
                 c.sendall(d)
+            elif mode == 'sink':
+                continue
             elif b'\r\n\r\n' in d:
                 body = b'hello from proctap test\n'
                 c.sendall(b'HTTP/1.1 200 OK\r\nContent-Length: %d\r\nConnection: close\r\n\r\n' % len(body) + body)
@@ -270,8 +272,45 @@ export function cMessages(host: string): string[] {
   return C_VARIANTS.map(([s, r]) => `proctap-${s}-then-${r}-${host}`);
 }
 
-export async function startPyServer(ns: Netns, host: string, mode: 'http' | 'echo') {
+export async function startPyServer(ns: Netns, host: string, mode: 'http' | 'echo' | 'sink') {
   const child = ns.spawn('python3', ['-c', PY_SERVER, host, mode]);
   const m = await waitForLine(child, /LISTEN (\d+)/);
   return { child, port: Number(m[1]) };
+}
+
+/** A C client that writes `count` records of `size` bytes (byte i of record n = (n + i) & 0xff). */
+export const C_FLOOD = String.raw`
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/socket.h>
+#include <unistd.h>
+int main(int argc, char **argv) {
+  int port = atoi(argv[1]), count = atoi(argv[2]), size = atoi(argv[3]);
+  struct sockaddr_in a = {0};
+  a.sin_family = AF_INET; a.sin_port = htons(port);
+  inet_pton(AF_INET, "127.0.0.1", &a.sin_addr);
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  if (connect(fd, (struct sockaddr *)&a, sizeof a)) { perror("connect"); return 1; }
+  char buf[4096];
+  int ok = 0;
+  for (int n = 0; n < count; n++) {
+    for (int i = 0; i < size; i++) buf[i] = (char)(n + i);
+    if (write(fd, buf, size) != size) { perror("write"); return 1; }
+    ok++;
+  }
+  close(fd);
+  printf("%d\n", ok);
+  return 0;
+}
+`;
+
+export function buildCFlood(name = 'ptflood'): string {
+  const dir = tmpDir();
+  const src = path.join(dir, 'flood.c');
+  fs.writeFileSync(src, C_FLOOD);
+  const bin = path.join(dir, name);
+  run('cc', ['-O1', '-Wall', '-o', bin, src]);
+  return bin;
 }
