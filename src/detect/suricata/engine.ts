@@ -1,0 +1,410 @@
+// The ET/Suricata engine: an immutable rule set compiled into prefilter groups (one multi-pattern
+// matcher per direction and buffer instance), and the match calls the sensor and `replay` use:
+// one HTTP transaction side, or one reassembled stream chunk, in -> RuleMatch[] out.
+import type { FlowInfo, StreamChunk } from '../../flow/types';
+import type { HttpTransaction } from '../../protocols/http/types';
+import type { RuleMatch } from '../types';
+import { BUFFERS, getBuffer } from './buffers';
+import { evidenceText } from './bytes';
+import type { ClassTable } from './classification';
+import { inspectItems, newInspectContext, type InspectContext } from './inspect';
+import { numCompare } from './num-compare';
+import { prefilterFactory, type MultiPattern, type PatternSpec, type PrefilterEngine } from './prefilter';
+import { DetectState } from './state';
+import type { Direction, InspectList, Rule } from './types';
+import { matchAddr, matchPort, parseIp, type AddressEnv, type IpValue } from './vars';
+
+/** A match with what EVE output needs besides the common RuleMatch fields. */
+export interface EtMatch extends RuleMatch {
+  source: 'et';
+  gid: number;
+  action: string;
+  /** EVE alert.category: the classtype's description ('' without classtype). */
+  classDescription: string;
+  dir: Direction;
+  /** 'http' when matched on a transaction, 'stream' on raw stream data. */
+  on: 'http' | 'stream';
+  rule: Rule;
+}
+
+export interface MatchOptions {
+  /** Rebinds address variables for this flow, e.g. { HOME_NET: '10.1.2.3', EXTERNAL_NET: '!10.1.2.3' }. */
+  addressVars?: Readonly<Record<string, string>>;
+  /** The flow's application protocol, when known ('http' lets `alert http` raw-content rules run on its stream). */
+  appProto?: string;
+  /** Event time (ms); defaults to the transaction/chunk time. */
+  nowMs?: number;
+}
+
+/** Which rules take part: by ET category (msg prefix), classtype, or rule file. Empty = all. */
+export interface RuleSelection {
+  categories?: string[];
+  classtypes?: string[];
+  files?: string[];
+}
+
+interface Group {
+  dir: Direction;
+  /** The list (buffer instance) whose bytes are scanned; taken from the first rule in the group. */
+  list: InspectList;
+  side: Direction;
+  matcher: MultiPattern;
+  /** pattern id -> rule indexes */
+  rules: Int32Array[];
+}
+
+function listSide(l: InspectList, dir: Direction): Direction {
+  return l.dir ?? (l.buffer.dirs.length === 1 ? l.buffer.dirs[0] : dir);
+}
+
+const CRLF = Buffer.from('\r\n');
+
+function severityPoints(sev: number): number {
+  return sev <= 1 ? 5 : sev === 2 ? 4 : sev === 3 ? 3 : 2;
+}
+
+export class SuricataEngine {
+  readonly prefilter: 'hyperscan' | 'aho-corasick';
+  private readonly httpGroups = new Map<Direction, Group[]>();
+  private readonly streamGroups = new Map<Direction, Group[]>();
+  private readonly httpAlways = new Map<Direction, Rule[]>();
+  private readonly streamAlways = new Map<Direction, Rule[]>();
+  /** 1 = rule takes part (not disabled at run time, inside the selection). */
+  private readonly active: Uint8Array;
+  private readonly mark: Uint32Array;
+  private epoch = 0;
+  private readonly envCache = new Map<string, AddressEnv>();
+  readonly state = new DetectState();
+
+  constructor(
+    readonly rules: Rule[],
+    private readonly addressEnv: AddressEnv,
+    private readonly classes: ClassTable,
+    opts: { prefilter?: PrefilterEngine } = {},
+  ) {
+    const pf = prefilterFactory(opts.prefilter);
+    this.prefilter = pf.name;
+    this.active = new Uint8Array(rules.length).fill(1);
+    this.mark = new Uint32Array(rules.length);
+    // Flowbits setters run before the rules that test them, as Suricata orders signatures.
+    for (const r of rules) {
+      const sets = r.flowbits.some((f) => f.cmd === 'set' || f.cmd === 'unset' || f.cmd === 'toggle');
+      const tests = r.flowbits.some((f) => f.cmd === 'isset' || f.cmd === 'isnotset');
+      r.order = (sets && !tests ? 0 : tests && !sets ? 2 : 1) * 1e7 + r.idx;
+    }
+    for (const dir of ['to_server', 'to_client'] as Direction[]) {
+      this.httpGroups.set(dir, this.buildGroups(rules.filter((r) => r.kind === 'http' && r.dirs.includes(dir)), dir, pf.make));
+      this.streamGroups.set(dir, this.buildGroups(rules.filter((r) => r.kind === 'stream' && r.dirs.includes(dir)), dir, pf.make));
+      this.httpAlways.set(dir, rules.filter((r) => r.kind === 'http' && r.dirs.includes(dir) && !this.prefilterable(r)));
+      this.streamAlways.set(dir, rules.filter((r) => r.kind === 'stream' && r.dirs.includes(dir) && !this.prefilterable(r)));
+    }
+  }
+
+  private prefilterable(r: Rule): boolean {
+    return !!r.fast && !r.fast.content.negated && !r.lists[r.fast.list].absent;
+  }
+
+  private buildGroups(rules: Rule[], dir: Direction, make: (p: PatternSpec[]) => MultiPattern): Group[] {
+    const byKey = new Map<string, { list: InspectList; side: Direction; pats: Map<string, { spec: PatternSpec; rules: number[] }> }>();
+    for (const r of rules) {
+      if (!this.prefilterable(r)) continue;
+      const l = r.lists[r.fast!.list];
+      const side = listSide(l, dir);
+      const key = `${l.key}#${side}`;
+      let g = byKey.get(key);
+      if (!g) byKey.set(key, (g = { list: l, side, pats: new Map() }));
+      const pk = (r.fast!.nocase ? 'i:' : 'c:') + r.fast!.pattern.toString('hex');
+      let p = g.pats.get(pk);
+      if (!p) g.pats.set(pk, (p = { spec: { bytes: r.fast!.pattern, nocase: r.fast!.nocase }, rules: [] }));
+      p.rules.push(r.idx);
+    }
+    const out: Group[] = [];
+    for (const g of byKey.values()) {
+      const pats = [...g.pats.values()];
+      out.push({ dir, list: g.list, side: g.side, matcher: make(pats.map((p) => p.spec)), rules: pats.map((p) => Int32Array.from(p.rules)) });
+    }
+    return out;
+  }
+
+  /** Number of prefilter groups (multi-pattern databases) built. */
+  groupCount(): number {
+    let n = 0;
+    for (const m of [this.httpGroups, this.streamGroups]) for (const g of m.values()) n += g.length;
+    return n;
+  }
+
+  /** Turns sids off (or back on) at run time. */
+  setDisabled(sids: Iterable<number>, disabled = true): void {
+    const set = new Set(sids);
+    for (const r of this.rules) if (set.has(r.sid)) this.active[r.idx] = disabled ? 0 : 1;
+  }
+
+  /** Restricts matching to a subset of rules (by ET category, classtype or file); empty selects all. */
+  select(sel: RuleSelection): number {
+    const cats = sel.categories?.map((c) => c.toUpperCase().replace(/^ET\s+/, ''));
+    let n = 0;
+    for (const r of this.rules) {
+      const ok =
+        (!cats?.length || cats.includes(r.category.toUpperCase())) &&
+        (!sel.classtypes?.length || (r.classtype !== undefined && sel.classtypes.includes(r.classtype))) &&
+        (!sel.files?.length || sel.files.some((f) => r.file === f || r.file.endsWith('/' + f)));
+      this.active[r.idx] = ok ? 1 : 0;
+      if (ok) n++;
+    }
+    return n;
+  }
+
+  endFlow(flow: FlowInfo): void {
+    this.state.endFlow(flow.id);
+  }
+
+  private env(vars?: Readonly<Record<string, string>>): AddressEnv {
+    if (!vars) return this.addressEnv;
+    const key = JSON.stringify(vars);
+    let e = this.envCache.get(key);
+    if (!e) {
+      if (this.envCache.size > 4096) this.envCache.clear();
+      e = this.addressEnv.bind(vars);
+      this.envCache.set(key, e);
+    }
+    return e;
+  }
+
+  matchRequest(tx: HttpTransaction, opts: MatchOptions = {}): EtMatch[] {
+    if (!tx.request) return [];
+    return this.matchHttp(tx, 'to_server', opts);
+  }
+
+  matchResponse(tx: HttpTransaction, opts: MatchOptions = {}): EtMatch[] {
+    if (!tx.response) return [];
+    return this.matchHttp(tx, 'to_client', opts);
+  }
+
+  private nextEpoch(): number {
+    if (++this.epoch === 0xffffffff) {
+      this.mark.fill(0);
+      this.epoch = 1;
+    }
+    return this.epoch;
+  }
+
+  private matchHttp(tx: HttpTransaction, dir: Direction, opts: MatchOptions): EtMatch[] {
+    const bufs = new Map<string, Buffer[] | null>();
+    const getList = (l: InspectList, side: Direction): Buffer[] | null => {
+      const key = `${l.key}#${side}`;
+      let b = bufs.get(key);
+      if (b === undefined) {
+        b = httpListBuffers(l, tx, side);
+        bufs.set(key, b);
+      }
+      return b;
+    };
+    const cands: Rule[] = [];
+    const ep = this.nextEpoch();
+    const add = (idx: number): void => {
+      if (this.mark[idx] !== ep && this.active[idx]) {
+        this.mark[idx] = ep;
+        cands.push(this.rules[idx]);
+      }
+    };
+    for (const g of this.httpGroups.get(dir)!) {
+      const bl = getList(g.list, g.side);
+      if (!bl) continue;
+      for (const b of bl) g.matcher.scan(b, (id) => { for (const idx of g.rules[id]) add(idx); });
+    }
+    for (const r of this.httpAlways.get(dir)!) add(r.idx);
+    if (!cands.length) return [];
+    cands.sort((a, b) => a.order - b.order);
+    const flow = tx.flow;
+    const now = opts.nowMs ?? (dir === 'to_server' ? tx.request?.startMs : tx.response?.startMs) ?? flow.lastMs;
+    const ends = endpoints(flow, dir);
+    const env = this.env(opts.addressVars);
+    const out: EtMatch[] = [];
+    for (const r of cands) {
+      if (!this.headerMatches(r, ends, env)) continue;
+      if (r.flow.notEstablished) continue;
+      if (!this.flowbitsOk(r, flow.id)) continue;
+      if (r.streamSize && !streamSizeOk(r, flow)) continue;
+      const ctx = newInspectContext();
+      let evidence: { buffer: string; matched: string } | undefined;
+      let ok = true;
+      for (let li = 0; li < r.lists.length && ok; li++) {
+        const l = r.lists[li];
+        const bl = getList(l, listSide(l, dir));
+        const res = inspectList(l, bl, ctx);
+        if (!res) ok = false;
+        else if (res !== true && (!evidence || li === r.fast?.list)) evidence = { buffer: l.buffer.name, matched: res };
+      }
+      if (!ok) continue;
+      const m = this.fire(r, dir, flow, ends, now, 'http', evidence);
+      if (m) out.push(m);
+    }
+    return out;
+  }
+
+  matchStream(chunk: StreamChunk, opts: MatchOptions = {}): EtMatch[] {
+    const dir = chunk.dir;
+    const data = chunk.data;
+    if (!data.length) return [];
+    const cands: Rule[] = [];
+    const ep = this.nextEpoch();
+    const add = (idx: number): void => {
+      if (this.mark[idx] !== ep && this.active[idx]) {
+        this.mark[idx] = ep;
+        cands.push(this.rules[idx]);
+      }
+    };
+    for (const g of this.streamGroups.get(dir)!) g.matcher.scan(data, (id) => { for (const idx of g.rules[id]) add(idx); });
+    for (const r of this.streamAlways.get(dir)!) add(r.idx);
+    if (!cands.length) return [];
+    cands.sort((a, b) => a.order - b.order);
+    const flow = chunk.flow;
+    const ends = endpoints(flow, dir);
+    const env = this.env(opts.addressVars);
+    const now = opts.nowMs ?? chunk.timeMs;
+    const out: EtMatch[] = [];
+    for (const r of cands) {
+      if ((r.proto === 'http' || r.proto === 'http1') && opts.appProto !== 'http') continue;
+      if (!this.headerMatches(r, ends, env)) continue;
+      if (r.flow.notEstablished) continue;
+      if (r.dsize && !numCompare(r.dsize, data.length)) continue;
+      if (r.streamSize && !streamSizeOk(r, flow)) continue;
+      if (!this.flowbitsOk(r, flow.id)) continue;
+      const ctx = newInspectContext();
+      let evidence: { buffer: string; matched: string } | undefined;
+      let ok = true;
+      for (const l of r.lists) {
+        const res = inspectList(l, [data], ctx);
+        if (!res) {
+          ok = false;
+          break;
+        }
+        if (res !== true && !evidence) evidence = { buffer: 'payload', matched: res };
+      }
+      if (!ok) continue;
+      const m = this.fire(r, dir, flow, ends, now, 'stream', evidence);
+      if (m) out.push(m);
+    }
+    return out;
+  }
+
+  private headerMatches(r: Rule, e: Endpoints, env: AddressEnv): boolean {
+    const fwd =
+      matchPort(r.srcPorts, e.srcPort) && matchPort(r.dstPorts, e.dstPort) && matchAddr(r.src, e.src, env) && matchAddr(r.dst, e.dst, env);
+    if (fwd) return true;
+    if (!r.bidirectional) return false;
+    return matchPort(r.srcPorts, e.dstPort) && matchPort(r.dstPorts, e.srcPort) && matchAddr(r.src, e.dst, env) && matchAddr(r.dst, e.src, env);
+  }
+
+  private flowbitsOk(r: Rule, flowId: string): boolean {
+    if (!r.flowbits.length) return true;
+    const bits = this.state.flowbits(flowId);
+    for (const f of r.flowbits) {
+      if (f.cmd === 'isset') {
+        const ok = f.join === '&' ? f.names.every((n) => bits?.has(n)) : f.names.some((n) => bits?.has(n));
+        if (!ok) return false;
+      } else if (f.cmd === 'isnotset') {
+        const ok = f.join === '&' ? !f.names.every((n) => bits?.has(n)) : !f.names.some((n) => bits?.has(n));
+        if (!ok) return false;
+      }
+    }
+    return true;
+  }
+
+  private fire(r: Rule, dir: Direction, flow: FlowInfo, e: Endpoints, now: number, on: 'http' | 'stream', ev?: { buffer: string; matched: string }): EtMatch | undefined {
+    for (const f of r.flowbits) {
+      if (f.cmd === 'set') for (const n of f.names) this.state.setBit(flow.id, n, true);
+      else if (f.cmd === 'unset') for (const n of f.names) this.state.setBit(flow.id, n, false);
+      else if (f.cmd === 'toggle') for (const n of f.names) this.state.setBit(flow.id, n, !this.state.flowbits(flow.id)?.has(n));
+    }
+    if (r.noalert) return undefined;
+    for (const t of [r.detectionFilter, r.threshold]) {
+      if (!t) continue;
+      const track =
+        t.track === 'by_src' ? e.srcText : t.track === 'by_dst' ? e.dstText : t.track === 'by_both' ? `${e.srcText}>${e.dstText}` : t.track === 'by_flow' ? flow.id : '';
+      if (!this.state.allow(`${t.type}|${r.gid}:${r.sid}|${track}`, t, now)) return undefined;
+    }
+    const cls = r.classtype ? this.classes.get(r.classtype) : undefined;
+    return {
+      source: 'et',
+      id: r.sid,
+      rev: r.rev,
+      msg: r.msg,
+      severity: Math.min(4, Math.max(1, r.severity)),
+      tags: r.category ? [r.category] : [],
+      classtype: r.classtype,
+      target: ev?.buffer ?? (r.lists[0]?.buffer.name ?? 'payload'),
+      matched: ev?.matched ?? '',
+      points: severityPoints(r.severity),
+      category: r.category ? r.category.toLowerCase() : undefined,
+      gid: r.gid,
+      action: r.action,
+      classDescription: cls?.description ?? '',
+      dir,
+      on,
+      rule: r,
+    };
+  }
+}
+
+interface Endpoints {
+  src: IpValue;
+  dst: IpValue;
+  srcPort: number;
+  dstPort: number;
+  srcText: string;
+  dstText: string;
+}
+
+const NO_IP: IpValue = { family: 4, v: -1n };
+
+function endpoints(flow: FlowInfo, dir: Direction): Endpoints {
+  const s = dir === 'to_server' ? flow.client : flow.server;
+  const d = dir === 'to_server' ? flow.server : flow.client;
+  return { src: parseIp(s.addr) ?? NO_IP, dst: parseIp(d.addr) ?? NO_IP, srcPort: s.port, dstPort: d.port, srcText: s.addr, dstText: d.addr };
+}
+
+function streamSizeOk(r: Rule, flow: FlowInfo): boolean {
+  const ss = r.streamSize!;
+  const c = flow.bytesToServer ?? 0;
+  const s = flow.bytesToClient ?? 0;
+  switch (ss.side) {
+    case 'client':
+      return numCompare(ss.cmp, c);
+    case 'server':
+      return numCompare(ss.cmp, s);
+    case 'both':
+      return numCompare(ss.cmp, c) && numCompare(ss.cmp, s);
+    case 'either':
+      return numCompare(ss.cmp, c) || numCompare(ss.cmp, s);
+  }
+}
+
+/** The bytes of a list's buffer instance in a transaction side, transforms applied; null when absent. */
+export function httpListBuffers(l: InspectList, tx: HttpTransaction, side: Direction): Buffer[] | null {
+  let raw: Buffer | Buffer[] | undefined;
+  if (l.buffer.name === 'payload') {
+    const m = side === 'to_server' ? tx.request : tx.response;
+    raw = m ? Buffer.concat([m.line, CRLF, m.rawHeaders, m.body]) : undefined;
+  } else raw = getBuffer(BUFFERS.get(l.buffer.name)!, tx, side);
+  if (raw === undefined) return null;
+  let arr = Array.isArray(raw) ? raw : [raw];
+  if (!arr.length) return null;
+  for (const t of l.transforms) arr = arr.map((b) => t.apply(b));
+  return arr;
+}
+
+/** Runs a list over its buffer instances: false, true (matched without bytes), or the evidence text. */
+function inspectList(l: InspectList, bufs: Buffer[] | null, ctx: InspectContext): string | boolean {
+  if (!bufs) return l.absent !== undefined;
+  if (l.absent === 'absent') return false;
+  for (const b of bufs) {
+    ctx.spanStart = -1;
+    ctx.spanEnd = -1;
+    ctx.steps = 3000;
+    if (inspectItems(l.items, 0, b, 0, ctx)) {
+      return ctx.spanStart >= 0 ? evidenceText(b.subarray(ctx.spanStart, ctx.spanEnd)) || true : true;
+    }
+  }
+  return false;
+}

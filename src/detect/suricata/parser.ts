@@ -1,0 +1,204 @@
+// Rule text -> Rule. Splits the header and the `;`-separated options, runs each keyword's setup from
+// the keyword table, then derives what matching needs (kind, directions, fast pattern).
+import { BUFFERS } from './buffers';
+import { RuleBuilder, type RuleHeader } from './builder';
+import { RuleSyntaxError } from './bytes';
+import { RuleLoadError } from './errors';
+import { selectFastPattern } from './fast-pattern';
+import { lookupKeyword, UnsupportedKeyword } from './keywords/registry';
+import './keywords';
+import type { ClassTable } from './classification';
+import type { Direction, Rule, RuleProto } from './types';
+import { addrVars, parseAddr, parsePorts, type AddressEnv } from './vars';
+
+const SUPPORTED_PROTOS = new Set<RuleProto>(['tcp', 'http', 'http1', 'tcp-pkt', 'tcp-stream']);
+const ACTIONS = new Set(['alert', 'drop', 'reject', 'rejectsrc', 'rejectdst', 'rejectboth', 'pass', 'config']);
+
+export { RuleLoadError };
+
+export interface ParseContext {
+  addressEnv: AddressEnv;
+  portVars: Readonly<Record<string, string>>;
+  classes: ClassTable;
+}
+
+/** Splits `(opt; opt:"a\;b"; ...)` on unescaped semicolons, as Suricata does. */
+export function splitOptions(body: string): string[] {
+  const out: string[] = [];
+  let cur = '';
+  for (let i = 0; i < body.length; i++) {
+    const ch = body[i];
+    if (ch === '\\' && i + 1 < body.length) {
+      cur += ch + body[i + 1];
+      i++;
+      continue;
+    }
+    if (ch === ';') {
+      out.push(cur.trim());
+      cur = '';
+      continue;
+    }
+    cur += ch;
+  }
+  if (cur.trim()) out.push(cur.trim());
+  return out.filter((o) => o.length > 0);
+}
+
+/** Splits the header on whitespace while keeping bracketed lists (`[1.2.3.4, 5.6.7.8]`) whole. */
+function splitHeader(h: string): string[] {
+  const out: string[] = [];
+  let depth = 0;
+  let cur = '';
+  for (const ch of h) {
+    if (ch === '[') depth++;
+    if (ch === ']') depth--;
+    if (/\s/.test(ch) && depth === 0) {
+      if (cur) out.push(cur);
+      cur = '';
+    } else cur += ch;
+  }
+  if (cur) out.push(cur);
+  return out;
+}
+
+export function parseHeader(text: string, ctx: ParseContext): RuleHeader {
+  const parts = splitHeader(text);
+  if (parts.length !== 7) throw new RuleLoadError('syntax error', `rule header must have 7 fields, got ${parts.length}: "${text}"`);
+  const [action, proto, src, sp, dir, dst, dp] = parts;
+  if (!ACTIONS.has(action)) throw new RuleLoadError('syntax error', `unknown action "${action}"`);
+  if (!SUPPORTED_PROTOS.has(proto as RuleProto)) {
+    throw new RuleLoadError(`protocol ${proto} not supported`, `protocol ${proto} is not inspected (HTTP/TCP engine)`);
+  }
+  if (dir !== '->' && dir !== '<>' && dir !== '=>') throw new RuleLoadError('syntax error', `invalid direction "${dir}"`);
+  try {
+    const h: RuleHeader = {
+      action,
+      proto: proto as RuleProto,
+      src: parseAddr(src),
+      srcPorts: parsePorts(sp, ctx.portVars),
+      dst: parseAddr(dst),
+      dstPorts: parsePorts(dp, ctx.portVars),
+      bidirectional: dir === '<>',
+      transactional: dir === '=>',
+    };
+    for (const v of [...addrVars(h.src), ...addrVars(h.dst)]) {
+      if (!ctx.addressEnv.has(v)) throw new RuleLoadError('undefined variable', `undefined address variable $${v}`);
+    }
+    return h;
+  } catch (e) {
+    if (e instanceof RuleSyntaxError) {
+      const undef = /undefined port variable/.test(e.message);
+      throw new RuleLoadError(undef ? 'undefined variable' : 'syntax error', e.message);
+    }
+    throw e;
+  }
+}
+
+/** Parses one rule (already joined across continuation lines). */
+export function parseRule(text: string, file: string, line: number, idx: number, ctx: ParseContext): Rule {
+  const open = text.indexOf('(');
+  const close = text.lastIndexOf(')');
+  if (open < 0 || close < open) throw new RuleLoadError('syntax error', 'rule options must be enclosed in ( )');
+  const header = parseHeader(text.slice(0, open).trim(), ctx);
+  const b = new RuleBuilder(header);
+  for (const opt of splitOptions(text.slice(open + 1, close))) {
+    const colon = indexOfUnescaped(opt, ':');
+    const name = (colon >= 0 ? opt.slice(0, colon) : opt).trim();
+    const value = colon >= 0 ? opt.slice(colon + 1).trim() : undefined;
+    const kw = lookupKeyword(name);
+    if (!kw) throw new RuleLoadError(`unsupported keyword ${name.toLowerCase()}`, `unknown or unsupported keyword "${name}"`);
+    try {
+      kw.setup(b, value);
+    } catch (e) {
+      if (e instanceof UnsupportedKeyword) throw new RuleLoadError(`unsupported keyword ${e.keyword}`, e.message);
+      if (e instanceof RuleLoadError) throw e;
+      if (e instanceof RuleSyntaxError) throw new RuleLoadError(`invalid ${name.toLowerCase()}`, `${name}: ${e.message}`);
+      throw e;
+    }
+  }
+  if (b.sid === undefined) throw new RuleLoadError('syntax error', 'rule has no sid');
+  return finish(b, text, file, line, idx, ctx);
+}
+
+function indexOfUnescaped(s: string, ch: string): number {
+  for (let i = 0; i < s.length; i++) {
+    if (s[i] === '\\') {
+      i++;
+      continue;
+    }
+    if (s[i] === ch) return i;
+  }
+  return -1;
+}
+
+function finish(b: RuleBuilder, text: string, file: string, line: number, idx: number, ctx: ParseContext): Rule {
+  const h = b.header;
+  const lists = b.lists.filter((l) => l.items.length > 0 || l.absent);
+  const httpLists = lists.filter((l) => l.buffer.name !== 'payload');
+  const kind: Rule['kind'] = httpLists.length > 0 ? 'http' : 'stream';
+  if (kind === 'http' && (h.proto === 'tcp-pkt' || h.proto === 'tcp-stream')) {
+    throw new RuleLoadError('syntax error', `${h.proto} rule cannot use HTTP buffers`);
+  }
+  let dirs: Direction[];
+  if (b.flow.dir) dirs = [b.flow.dir];
+  else if (kind === 'http') {
+    let req = false;
+    let resp = false;
+    for (const l of httpLists) {
+      const d = l.dir ?? (l.buffer.dirs.length === 1 ? l.buffer.dirs[0] : undefined);
+      if (d === 'to_server') req = true;
+      if (d === 'to_client') resp = true;
+    }
+    dirs = resp ? ['to_client'] : req ? ['to_server'] : ['to_server', 'to_client'];
+  } else dirs = ['to_server', 'to_client'];
+  if (kind === 'http' && dirs.length === 1 && dirs[0] === 'to_server') {
+    for (const l of httpLists) {
+      if ((l.dir ?? (l.buffer.dirs.length === 1 ? l.buffer.dirs[0] : undefined)) === 'to_client') {
+        throw new RuleLoadError('conflicting directions', `flow:to_server with response buffer ${l.buffer.name}`);
+      }
+    }
+  }
+  const cls = b.classtype ? ctx.classes.get(b.classtype) : undefined;
+  if (b.classtype && !cls) throw new RuleLoadError('unknown classtype', `unknown classtype ${b.classtype}`);
+  const catMatch = /^(?:ET|GPL|ETPRO)\s+([A-Z][A-Z0-9_]*)/.exec(b.msg);
+  const rule: Rule = {
+    idx,
+    action: h.action,
+    proto: h.proto,
+    src: h.src,
+    srcPorts: h.srcPorts,
+    dst: h.dst,
+    dstPorts: h.dstPorts,
+    bidirectional: h.bidirectional,
+    transactional: h.transactional,
+    gid: b.gid,
+    sid: b.sid!,
+    rev: b.rev,
+    msg: b.msg,
+    classtype: b.classtype,
+    priority: b.priority,
+    references: b.references,
+    metadata: b.metadata,
+    flow: b.flow,
+    flowbits: b.flowbits,
+    noalert: b.noalert,
+    threshold: b.threshold,
+    detectionFilter: b.detectionFilter,
+    dsize: b.dsize,
+    urilen: b.urilen,
+    streamSize: b.streamSize,
+    lists,
+    kind,
+    dirs,
+    file,
+    line,
+    text,
+    category: catMatch ? catMatch[1] : '',
+    severity: b.priority ?? cls?.priority ?? 3,
+    order: idx,
+  };
+  rule.fast = selectFastPattern(rule);
+  return rule;
+}
+
+export { BUFFERS };

@@ -1,0 +1,71 @@
+// Mutable detection state, kept apart from the immutable rule set: flowbits per flow, and the
+// counters behind threshold/detection_filter. Both are bounded (oldest entries evicted).
+import type { ThresholdSpec } from './types';
+
+const MAX_FLOWS = 200_000;
+const MAX_TRACKERS = 200_000;
+
+export class DetectState {
+  private readonly bits = new Map<string, Set<string>>();
+  private readonly trackers = new Map<string, { count: number; start: number; alerted: boolean }>();
+
+  flowbits(flowId: string): Set<string> | undefined {
+    return this.bits.get(flowId);
+  }
+
+  setBit(flowId: string, name: string, on: boolean): void {
+    let s = this.bits.get(flowId);
+    if (!s) {
+      if (!on) return;
+      if (this.bits.size >= MAX_FLOWS) this.bits.delete(this.bits.keys().next().value as string);
+      s = new Set();
+      this.bits.set(flowId, s);
+    }
+    if (on) s.add(name);
+    else s.delete(name);
+  }
+
+  endFlow(flowId: string): void {
+    this.bits.delete(flowId);
+  }
+
+  /**
+   * Counts one match of a rule for a tracked key at time `nowMs` and says whether it alerts:
+   * limit = the first `count` in each window; threshold = every `count`-th; both = once when the
+   * window reaches `count`; detection_filter = every match after the first `count`.
+   */
+  allow(key: string, t: ThresholdSpec, nowMs: number): boolean {
+    let e = this.trackers.get(key);
+    const win = t.seconds * 1000;
+    if (!e || nowMs - e.start >= win) {
+      if (!e && this.trackers.size >= MAX_TRACKERS) this.trackers.delete(this.trackers.keys().next().value as string);
+      e = { count: 0, start: nowMs, alerted: false };
+      this.trackers.set(key, e);
+    }
+    e.count++;
+    switch (t.type) {
+      case 'limit':
+        return e.count <= t.count;
+      case 'threshold':
+        if (e.count >= t.count) {
+          e.count = 0;
+          e.start = nowMs;
+          return true;
+        }
+        return false;
+      case 'both':
+        if (e.count >= t.count && !e.alerted) {
+          e.alerted = true;
+          return true;
+        }
+        return false;
+      case 'detection_filter':
+        return e.count > t.count;
+    }
+  }
+
+  clear(): void {
+    this.bits.clear();
+    this.trackers.clear();
+  }
+}
