@@ -8,6 +8,9 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Capture, Netns, buildCClient, cMessages, describe, payloadOf, startPyServer, tmpDir } from './capture-helpers';
 
+// The primary path (socket tracepoints) and the fallback for older kernels (syscalls) both run here.
+const PATHS = ['sock-tracepoints', 'syscalls'] as const;
+
 let ns: Netns;
 before(() => {
   ns = new Netns();
@@ -16,9 +19,11 @@ after(() => ns?.remove());
 
 const startServer = (host: string, mode: 'http' | 'echo') => startPyServer(ns, host, mode);
 
-test('curl over IPv4: request and response bytes, pids, roles and tuple', async () => {
+for (const capturePath of PATHS) {
+test(`curl over IPv4: request and response bytes, pids, roles and tuple (${capturePath})`, async () => {
   const srv = await startServer('127.0.0.1', 'http');
-  const cap = new Capture(ns);
+  const cap = new Capture(ns, { capturePath });
+  assert.equal(cap.sensor.capturePath, capturePath);
   try {
     const r = await ns.run('curl', ['-s', '-H', 'X-Proctap: basic-v4', `http://127.0.0.1:${srv.port}/hello?x=1`]);
     assert.equal(r.code, 0, r.stderr);
@@ -76,12 +81,14 @@ test('curl over IPv4: request and response bytes, pids, roles and tuple', async 
     srv.child.kill();
   }
 });
+}
 
+for (const capturePath of PATHS)
 for (const [host, family] of [['127.0.0.1', 4], ['::1', 6]] as const) {
-  test(`C client over IPv${family}: write/send/sendto/sendmsg/writev and read/recv/recvfrom/recvmsg/readv byte-exact`, async () => {
+  test(`C client over IPv${family}: write/send/sendto/sendmsg/writev and read/recv/recvfrom/recvmsg/readv byte-exact (${capturePath})`, async () => {
     const bin = buildCClient('ptclient');
     const srv = await startServer(host, 'echo');
-    const cap = new Capture(ns);
+    const cap = new Capture(ns, { capturePath });
     try {
       const r = await ns.run(bin, [host, String(srv.port)]);
       assert.equal(r.code, 0, r.stderr);

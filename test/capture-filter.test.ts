@@ -198,3 +198,27 @@ test('bad filters are reported with what was wrong', () => {
   assert.throws(() => new Sensor({ maxBytes: 1 << 20 }), /maxBytes/);
   assert.throws(() => new Sensor({ ringBytes: 12345 }), /ringBytes/);
 });
+
+test("the sensor's own process is never captured, even when included", async () => {
+  const sensor = new Sensor({ filter: { include: { pids: [process.pid] } } });
+  const evs = collect(sensor);
+  const net = await import('node:net');
+  const server = net.createServer((c) => c.pipe(c));
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const port = (server.address() as { port: number }).port;
+  try {
+    await new Promise<void>((resolve, reject) => {
+      const c = net.connect(port, '127.0.0.1', () => c.write('self traffic'));
+      c.on('data', () => c.end());
+      c.on('close', () => resolve());
+      c.on('error', reject);
+    });
+    await sleep(150);
+    const c = await sensor.close();
+    assert.deepEqual(evs, []);
+    assert.equal(c.events, 0);
+  } finally {
+    await sensor.close();
+    server.close();
+  }
+});
