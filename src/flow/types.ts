@@ -29,13 +29,33 @@ export interface FlowInfo {
   tlsLink?: TlsLink;
   startMs: number;
   lastMs: number;
+  /** A direction reached the inspection depth; later bytes were not inspected. */
+  truncated?: boolean;
+  /** Gaps (lost bytes) seen so far, both directions. */
+  gaps?: number;
+  /** Bytes delivered per direction so far (inspected stream length). */
+  bytesToServer?: number;
+  bytesToClient?: number;
+}
+
+/** Why a flow ended. */
+export type FlowEndReason = 'closed' | 'reset' | 'timeout' | 'evicted' | 'end-of-input';
+
+/**
+ * What a flow producer (the pcap TCP reassembler, the live FlowTable) feeds: chunks in stream
+ * order per direction, then exactly one end per flow. Chunk data may be a view into a buffer the
+ * producer reuses: a consumer copies what it keeps beyond the call.
+ */
+export interface FlowSink {
+  data(chunk: StreamChunk): void;
+  end(flow: FlowInfo, reason: FlowEndReason): void;
 }
 
 /** A contiguous piece of one direction of a flow, in stream order. */
 export interface StreamChunk {
   flow: FlowInfo;
   dir: StreamDirection;
-  /** Offset of data[0] in this direction's stream. */
+  /** Offset of data[0] in this direction's stream. With gapBefore, offset - previous end = bytes lost (when known). */
   offset: number;
   data: Buffer;
   /** Bytes were lost right before this chunk (drop, truncation, depth); parsers must resync. */

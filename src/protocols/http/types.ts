@@ -25,11 +25,20 @@ export type HttpAnomalyKind =
   | 'decompression_failed'
   | 'decompression_capped'
   | 'gap'
-  | 'unsolicited_response';
+  | 'unsolicited_response'
+  | 'unknown_method'
+  | 'header_folding'
+  | 'invalid_transfer_encoding'
+  | 'invalid_chunk_framing'
+  | 'too_many_headers'
+  | 'incomplete'
+  | 'http09';
 
 export interface HttpAnomaly {
   kind: HttpAnomalyKind;
   detail: string;
+  /** Which message it was found in. */
+  dir?: 'request' | 'response';
 }
 
 export interface HttpRequest {
@@ -50,7 +59,13 @@ export interface HttpRequest {
   trailers: HttpHeader[];
   startMs: number;
   endMs: number;
+  /** False when the message ended early (flow end, gap, eviction) before its framing said it was done. */
+  complete?: boolean;
+  /** How the body was framed. */
+  framing?: HttpBodyFraming;
 }
+
+export type HttpBodyFraming = 'none' | 'content-length' | 'chunked' | 'until-close';
 
 export interface HttpResponse {
   version: string;
@@ -68,6 +83,17 @@ export interface HttpResponse {
   trailers: HttpHeader[];
   startMs: number;
   endMs: number;
+  complete?: boolean;
+  framing?: HttpBodyFraming;
+  /** Content-Encoding layers applied to produce decodedBody, outermost first (e.g. ['gzip']). */
+  contentEncoding?: string[];
+}
+
+/** A 1xx response that came before the final one (100 Continue, 103 Early Hints). */
+export interface HttpInterimResponse {
+  status: number;
+  reason: string;
+  headers: HttpHeader[];
 }
 
 export interface HttpTransaction {
@@ -77,4 +103,8 @@ export interface HttpTransaction {
   request?: HttpRequest;
   response?: HttpResponse;
   anomalies: HttpAnomaly[];
+  /** 1xx responses before the final response. */
+  interim?: HttpInterimResponse[];
+  /** The connection stopped being HTTP after this transaction (101 Switching Protocols, CONNECT 2xx). */
+  tunnel?: 'upgrade' | 'connect';
 }

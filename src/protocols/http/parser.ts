@@ -1,0 +1,857 @@
+// Incremental HTTP/1.x message parser for one direction of a connection (requests or responses).
+//
+// It is a state machine over Buffers and indices: input may come in any chunking, consumed bytes
+// are never scanned twice (lines are found with indexOf from where the last scan stopped), and what
+// it keeps is bounded (start line and header block, chunk-size lines, the stored part of a body).
+// Malformed input never throws: each oddity becomes an anomaly on the message, and the parser
+// either carries on the way common servers would or resynchronises at the next start line.
+import type { HttpAnomaly, HttpAnomalyKind, HttpBodyFraming, HttpHeader } from './types';
+import { isKnownMethod, isTokenByte, latin1 } from './methods';
+
+export interface HttpParserLimits {
+  /** Longest start line or header line kept; longer lines are cut (anomaly line_too_long). */
+  maxLineBytes: number;
+  /** Largest header block kept (start line + headers); the rest of the block is dropped. */
+  maxHeaderBytes: number;
+  maxHeaders: number;
+  /** Body bytes stored per message; the body is still framed and counted beyond it. */
+  bodyCap: number;
+}
+
+export const DEFAULT_LIMITS: HttpParserLimits = {
+  maxLineBytes: 16 * 1024,
+  maxHeaderBytes: 64 * 1024,
+  maxHeaders: 256,
+  bodyCap: 1 << 20,
+};
+
+/** A message being parsed, then handed over complete. Field meanings follow HttpRequest/HttpResponse. */
+export interface HttpMessage {
+  isRequest: boolean;
+  method: string;
+  uri: string;
+  version: string;
+  status: number;
+  reason: string;
+  line: Buffer;
+  headers: HttpHeader[];
+  rawHeaders: Buffer;
+  trailers: HttpHeader[];
+  framing: HttpBodyFraming;
+  /** Declared Content-Length (-1 when none or unusable). */
+  contentLength: number;
+  body: Buffer;
+  bodyLength: number;
+  bodyTruncated: boolean;
+  anomalies: HttpAnomaly[];
+  startMs: number;
+  endMs: number;
+  complete: boolean;
+  /** Stream offset of the first byte of the message. */
+  startOffset: number;
+}
+
+/** What the session says about a message once its head is parsed. */
+export type HeadDecision =
+  | 'body' // frame the body from the headers
+  | 'no-body' // no body whatever the headers say (HEAD responses, 204, 304, CONNECT 2xx, 101)
+  | 'interim'; // a 1xx: not the final response; discard and parse the next head
+
+export interface HttpParserHooks {
+  head(msg: HttpMessage): HeadDecision;
+  /** A message is done (complete or cut short). Return true to pause the parser right after it. */
+  message(msg: HttpMessage): boolean;
+}
+
+// States
+const START = 0; // between messages (skipping blank lines)
+const HEAD = 1; // start line and headers
+const BODY_CL = 2;
+const CHUNK_SIZE = 3;
+const CHUNK_DATA = 4;
+const CHUNK_END = 5; // the CRLF after chunk data
+const TRAILERS = 6;
+const UNTIL_CLOSE = 7;
+const RESYNC = 8; // after a gap or garbage: looking for the next start line
+const PAUSED = 9;
+
+const LF = 10;
+const CR = 13;
+const SP = 32;
+const HT = 9;
+const COLON = 58;
+
+function anomaly(msg: HttpMessage, kind: HttpAnomalyKind, detail: string): void {
+  // One entry per kind and message is enough for rules; the detail says the first occurrence.
+  for (const a of msg.anomalies) if (a.kind === kind) return;
+  msg.anomalies.push({ kind, detail, dir: msg.isRequest ? 'request' : 'response' });
+}
+
+function newMessage(isRequest: boolean, timeMs: number, offset: number): HttpMessage {
+  return {
+    isRequest,
+    method: '',
+    uri: '',
+    version: '',
+    status: 0,
+    reason: '',
+    line: EMPTY,
+    headers: [],
+    rawHeaders: EMPTY,
+    trailers: [],
+    framing: 'none',
+    contentLength: -1,
+    body: EMPTY,
+    bodyLength: 0,
+    bodyTruncated: false,
+    anomalies: [],
+    startMs: timeMs,
+    endMs: timeMs,
+    complete: false,
+    startOffset: offset,
+  };
+}
+
+const EMPTY = Buffer.alloc(0);
+
+export interface HttpParserCounters {
+  messages: number;
+  resyncs: number;
+  bytesSkipped: number;
+}
+
+export class HttpMessageParser {
+  readonly limits: HttpParserLimits;
+  private state = START;
+  private msg: HttpMessage | undefined;
+  /** Stream offset of the next byte we expect. */
+  private offset = 0;
+  // Line/block accumulator. For HEAD and TRAILERS it holds the whole block; otherwise one line.
+  private acc: Buffer = Buffer.allocUnsafe(256);
+  private accLen = 0;
+  private lineStart = 0; // index in acc where the current line starts
+  private lineSeen = 0; // bytes of the current line seen (kept or not)
+  private lineCut = false; // the current line went over the limit
+  private lastWasCR = false; // the last byte seen of the current line was CR
+  private blockCut = false; // the header block went over its limit
+  /** Line boundaries in acc for HEAD/TRAILERS: [contentStart, contentEnd, ...]. */
+  private lines: number[] = [];
+  private remaining = 0; // body/chunk bytes left
+  private bodyParts: Buffer[] = [];
+  private bodyStored = 0;
+  private emptyChunkLines = 0;
+  readonly counters: HttpParserCounters = { messages: 0, resyncs: 0, bytesSkipped: 0 };
+
+  constructor(
+    readonly isRequest: boolean,
+    private readonly hooks: HttpParserHooks,
+    limits: Partial<HttpParserLimits> = {},
+  ) {
+    this.limits = { ...DEFAULT_LIMITS, ...limits };
+  }
+
+  /** Bytes this parser holds right now (for the memory budget). */
+  get held(): number {
+    return this.acc.length + this.bodyStored;
+  }
+
+  get paused(): boolean {
+    return this.state === PAUSED;
+  }
+
+  /** True between messages: nothing parsed and not yet emitted. */
+  get idle(): boolean {
+    return this.state === START && this.accLen === 0;
+  }
+
+  /** The message whose head has been parsed and whose body is being read, if any. */
+  get current(): HttpMessage | undefined {
+    return this.msg;
+  }
+
+  /** Stream offset of the next byte expected. */
+  get nextOffset(): number {
+    return this.offset;
+  }
+
+  resume(): void {
+    if (this.state === PAUSED) this.state = START;
+  }
+
+  /**
+   * Parses `data`, which starts at stream offset `offset`. Bytes between the previous end and
+   * `offset` were lost (a gap). Returns how many bytes of `data` were consumed: less than its
+   * length only when a hook paused the parser.
+   */
+  execute(data: Buffer, offset: number, timeMs: number): number {
+    if (offset > this.offset) this.gap(offset - this.offset, timeMs);
+    let pos = 0;
+    const end = data.length;
+    while (pos < end) {
+      switch (this.state) {
+        case START:
+          pos = this.onStart(data, pos, end, timeMs);
+          break;
+        case HEAD:
+          pos = this.onHead(data, pos, end, timeMs);
+          break;
+        case BODY_CL:
+        case CHUNK_DATA:
+        case UNTIL_CLOSE: {
+          const n = this.state === UNTIL_CLOSE ? end - pos : Math.min(this.remaining, end - pos);
+          this.bodyBytes(data, pos, n);
+          pos += n;
+          if (this.state !== UNTIL_CLOSE) {
+            this.remaining -= n;
+            if (this.remaining === 0) {
+              if (this.state === BODY_CL) this.done(timeMs, true);
+              else this.beginLine(CHUNK_END);
+            }
+          }
+          break;
+        }
+        case CHUNK_SIZE:
+        case CHUNK_END:
+        case RESYNC:
+          pos = this.onSmallLine(data, pos, end, timeMs);
+          break;
+        case TRAILERS:
+          pos = this.onTrailers(data, pos, end, timeMs);
+          break;
+        case PAUSED:
+          this.offset = offset + pos;
+          return pos;
+      }
+    }
+    this.offset = offset + end;
+    return end;
+  }
+
+  /**
+   * Bytes were lost. A gap inside a body of known length is skipped over; anywhere else the
+   * current message ends cut short and the parser looks for the next start line.
+   */
+  gap(lost: number, timeMs: number): void {
+    this.offset += lost;
+    const m = this.msg;
+    if ((this.state === BODY_CL || this.state === CHUNK_DATA) && m && lost < this.remaining) {
+      anomaly(m, 'gap', `${lost} bytes lost inside the body`);
+      m.bodyTruncated = true;
+      m.bodyLength += lost;
+      this.remaining -= lost;
+      return;
+    }
+    if (this.state === UNTIL_CLOSE && m) {
+      anomaly(m, 'gap', `${lost} bytes lost inside the body`);
+      m.bodyTruncated = true;
+      m.bodyLength += lost;
+      return;
+    }
+    if (this.state === PAUSED) return;
+    if (m || this.state === HEAD) {
+      if (m) {
+        anomaly(m, 'gap', `${lost} bytes lost`);
+        this.done(timeMs, false);
+      } else this.headCut(timeMs, 'gap');
+    }
+    this.counters.resyncs++;
+    this.beginLine(RESYNC);
+  }
+
+  /** End of the stream: a read-until-close body completes, anything else is cut short. */
+  finish(timeMs: number): void {
+    if (this.state === UNTIL_CLOSE && this.msg) {
+      this.done(timeMs, true);
+      return;
+    }
+    if (this.msg) {
+      anomaly(this.msg, this.msg.framing === 'none' ? 'incomplete' : 'body_truncated', 'stream ended inside the message');
+      this.done(timeMs, false);
+    } else if (this.state === HEAD) {
+      this.headCut(timeMs, 'incomplete');
+    }
+    this.state = START;
+    this.accLen = 0;
+  }
+
+  // ---- between messages -------------------------------------------------------------------
+
+  private onStart(d: Buffer, pos: number, end: number, timeMs: number): number {
+    // Blank lines before a start line are tolerated (RFC 9112 2.2).
+    while (pos < end && (d[pos] === CR || d[pos] === LF)) pos++;
+    if (pos === end) return pos;
+    this.msg = undefined;
+    this.startHead(timeMs, this.offset + pos);
+    return pos;
+  }
+
+  private startHead(timeMs: number, offset: number): void {
+    this.state = HEAD;
+    this.accLen = 0;
+    this.lines.length = 0;
+    this.blockCut = false;
+    this.headStartMs = timeMs;
+    this.headOffset = offset;
+    this.resetLine();
+  }
+
+  private headStartMs = 0;
+  private headOffset = 0;
+
+  private resetLine(): void {
+    this.lineStart = this.accLen;
+    this.lineSeen = 0;
+    this.lineCut = false;
+    this.lastWasCR = false;
+  }
+
+  private beginLine(state: number): void {
+    this.state = state;
+    this.accLen = 0;
+    this.resetLine();
+  }
+
+  /** Copies d[from, to) into the accumulator within the line and block limits. */
+  private accumulate(d: Buffer, from: number, to: number, blockLimit: number): void {
+    const n = to - from;
+    if (n <= 0) return;
+    this.lastWasCR = d[to - 1] === CR;
+    let take = n;
+    const lineRoom = this.limits.maxLineBytes - this.lineSeen;
+    this.lineSeen += n;
+    if (take > lineRoom) {
+      take = Math.max(0, lineRoom);
+      this.lineCut = true;
+    }
+    const blockRoom = blockLimit - this.accLen;
+    if (take > blockRoom) {
+      take = Math.max(0, blockRoom);
+      this.blockCut = true;
+    }
+    if (take === 0) return;
+    this.reserve(take);
+    d.copy(this.acc, this.accLen, from, from + take);
+    this.accLen += take;
+  }
+
+  private reserve(n: number): void {
+    if (this.accLen + n <= this.acc.length) return;
+    let size = this.acc.length * 2;
+    while (size < this.accLen + n) size *= 2;
+    const next = Buffer.allocUnsafe(size);
+    this.acc.copy(next, 0, 0, this.accLen);
+    this.acc = next;
+  }
+
+  /**
+   * Reads up to the end of the current line. Returns [newPos, contentEnd] where contentEnd is the
+   * index in acc where the line content ends (before CR LF), or -1 when the line is not complete.
+   */
+  private readLine(d: Buffer, pos: number, end: number, blockLimit: number): number {
+    const lf = d.indexOf(LF, pos);
+    if (lf === -1 || lf >= end) {
+      this.accumulate(d, pos, end, blockLimit);
+      this.lineEnd = -1;
+      return end;
+    }
+    const hadCR = lf > pos ? d[lf - 1] === CR : this.lastWasCR;
+    this.accumulate(d, pos, lf, blockLimit); // content and maybe its CR, not the LF
+    let contentEnd = this.accLen;
+    const crCopied = hadCR && contentEnd > this.lineStart && this.acc[contentEnd - 1] === CR;
+    if (crCopied) contentEnd--;
+    this.lineHadCR = hadCR;
+    // Keep the terminator in the block so rawHeaders stays byte-exact when nothing was cut.
+    if (this.accLen < blockLimit) {
+      this.reserve(2);
+      if (hadCR && !crCopied) this.acc[this.accLen++] = CR;
+      this.acc[this.accLen++] = LF;
+    }
+    this.lineEnd = contentEnd;
+    return lf + 1;
+  }
+
+  private lineEnd = -1;
+  private lineHadCR = false;
+
+  // ---- start line and headers ---------------------------------------------------------------
+
+  private onHead(d: Buffer, pos: number, end: number, timeMs: number): number {
+    while (pos < end) {
+      pos = this.readLine(d, pos, end, this.limits.maxHeaderBytes);
+      if (this.lineEnd < 0) return pos;
+      const start = this.lineStart;
+      const contentEnd = this.lineEnd;
+      const cut = this.lineCut;
+      const crlf = this.lineHadCR;
+      this.resetLine();
+      if (this.lines.length === 0) {
+        // The start line.
+        this.lines.push(start, contentEnd);
+        const m = newMessage(this.isRequest, this.headStartMs, this.headOffset);
+        m.startMs = this.headStartMs;
+        this.msg = m;
+        if (cut) anomaly(m, 'line_too_long', `start line over ${this.limits.maxLineBytes} bytes`);
+        if (!crlf) anomaly(m, 'bare_lf', 'line ended by LF without CR');
+        this.parseStartLine(m, start, contentEnd);
+        continue;
+      }
+      const m = this.msg!;
+      if (!crlf) anomaly(m, 'bare_lf', 'line ended by LF without CR');
+      if (contentEnd === start && !cut) {
+        // Blank line: the head is complete.
+        this.finishHead(m, timeMs);
+        return pos;
+      }
+      if (cut) anomaly(m, 'line_too_long', `header line over ${this.limits.maxLineBytes} bytes`);
+      if (this.lines.length / 2 - 1 >= this.limits.maxHeaders) {
+        anomaly(m, 'too_many_headers', `more than ${this.limits.maxHeaders} header lines`);
+        continue;
+      }
+      this.lines.push(start, contentEnd);
+    }
+    return pos;
+  }
+
+  /** The head could not be completed (gap or end of stream): hand over what we have. */
+  private headCut(timeMs: number, kind: 'gap' | 'incomplete'): void {
+    if (this.lines.length === 0 && this.accLen > 0) {
+      // Only part of a start line: take it as the line.
+      this.lines.push(0, this.accLen);
+      const m = newMessage(this.isRequest, this.headStartMs, this.headOffset);
+      this.msg = m;
+      this.parseStartLine(m, 0, this.accLen);
+    }
+    const m = this.msg;
+    if (!m) return;
+    anomaly(m, kind, 'the header block was cut short');
+    this.buildHeaders(m);
+    this.done(timeMs, false);
+  }
+
+  private parseStartLine(m: HttpMessage, s: number, e: number): void {
+    const a = this.acc;
+    m.line = Buffer.from(a.subarray(s, e));
+    const bareCR = a.indexOf(CR, s);
+    if (bareCR !== -1 && bareCR < e) anomaly(m, 'bare_cr', 'CR inside the start line');
+    if (this.isRequest) this.parseRequestLine(m, s, e);
+    else this.parseStatusLine(m, s, e);
+  }
+
+  private parseRequestLine(m: HttpMessage, s: number, e: number): void {
+    const a = this.acc;
+    let i = s;
+    while (i < e && a[i] !== SP && a[i] !== HT) i++;
+    m.method = latin1(a, s, i);
+    let validToken = i > s;
+    for (let k = s; k < i; k++) {
+      if (!isTokenByte(a[k])) {
+        validToken = false;
+        break;
+      }
+    }
+    if (!validToken) anomaly(m, 'invalid_method', `method ${JSON.stringify(m.method.slice(0, 40))}`);
+    else if (!isKnownMethod(m.method)) anomaly(m, 'unknown_method', `method ${m.method.slice(0, 40)}`);
+    while (i < e && (a[i] === SP || a[i] === HT)) i++;
+    let j = e;
+    while (j > i && (a[j - 1] === SP || a[j - 1] === HT)) j--;
+    if (i >= j) {
+      anomaly(m, 'invalid_request_line', 'no request target');
+      return;
+    }
+    // The protocol is the last word when it starts with HTTP/; URIs may contain spaces.
+    let k = j;
+    while (k > i && a[k - 1] !== SP && a[k - 1] !== HT) k--;
+    if (k > i && j - k >= 5 && isHttpSlash(a, k)) {
+      m.version = latin1(a, k, j);
+      let u = k;
+      while (u > i && (a[u - 1] === SP || a[u - 1] === HT)) u--;
+      m.uri = latin1(a, i, u);
+      if (m.uri.includes(' ')) anomaly(m, 'invalid_request_line', 'space inside the request target');
+      if (!/^HTTP\/\d\.\d$/.test(m.version)) anomaly(m, 'invalid_request_line', `protocol ${m.version.slice(0, 20)}`);
+    } else {
+      m.uri = latin1(a, i, j);
+      anomaly(m, 'missing_protocol', 'request line without HTTP version');
+    }
+  }
+
+  private parseStatusLine(m: HttpMessage, s: number, e: number): void {
+    const a = this.acc;
+    let i = s;
+    while (i < e && a[i] !== SP && a[i] !== HT) i++;
+    m.version = latin1(a, s, i);
+    if (!isHttpSlash(a, s)) anomaly(m, 'invalid_status_line', `protocol ${JSON.stringify(m.version.slice(0, 20))}`);
+    while (i < e && (a[i] === SP || a[i] === HT)) i++;
+    let st = 0;
+    let digits = 0;
+    while (i < e && a[i] >= 48 && a[i] <= 57 && digits < 4) {
+      st = st * 10 + (a[i] - 48);
+      i++;
+      digits++;
+    }
+    if (digits !== 3) anomaly(m, 'invalid_status_line', 'status is not three digits');
+    m.status = digits === 3 ? st : 0;
+    while (i < e && (a[i] === SP || a[i] === HT)) i++;
+    m.reason = latin1(a, i, e);
+  }
+
+  private buildHeaders(m: HttpMessage): HttpHeader[] {
+    const a = this.acc;
+    const L = this.lines;
+    const headers: HttpHeader[] = [];
+    let crScan = L.length > 2 ? a.indexOf(CR, L[2]) : -1;
+    for (let li = 2; li < L.length; li += 2) {
+      const s = L[li];
+      const e = L[li + 1];
+      while (crScan !== -1 && crScan < s) crScan = a.indexOf(CR, s);
+      if (crScan !== -1 && crScan < e) anomaly(m, 'bare_cr', 'CR inside a header line');
+      if (a[s] === SP || a[s] === HT) {
+        // obs-fold: continuation of the previous header value.
+        anomaly(m, 'header_folding', 'folded header line');
+        if (headers.length > 0) {
+          const prev = headers[headers.length - 1];
+          const v = trimmed(a, s, e);
+          prev.value = prev.value ? `${prev.value} ${v}` : v;
+        } else anomaly(m, 'invalid_header', 'folded line before any header');
+        continue;
+      }
+      let c = a.indexOf(COLON, s);
+      if (c === -1 || c >= e) {
+        anomaly(m, 'invalid_header', `header line without colon: ${JSON.stringify(latin1(a, s, Math.min(e, s + 40)))}`);
+        continue;
+      }
+      let ne = c;
+      if (a[ne - 1] === SP || a[ne - 1] === HT) {
+        anomaly(m, 'invalid_header', `whitespace before colon in ${JSON.stringify(latin1(a, s, Math.min(c, s + 40)))}`);
+        while (ne > s && (a[ne - 1] === SP || a[ne - 1] === HT)) ne--;
+      }
+      if (ne === s) {
+        anomaly(m, 'invalid_header', 'empty header name');
+      }
+      const name = latin1(a, s, ne);
+      for (let k = s; k < ne; k++) {
+        if (!isTokenByte(a[k])) {
+          anomaly(m, 'invalid_header', `invalid character in header name ${JSON.stringify(name.slice(0, 40))}`);
+          break;
+        }
+      }
+      c++;
+      headers.push({ name, value: trimmed(a, c, e) });
+    }
+    m.headers = headers;
+    m.rawHeaders = L.length > 2 || this.accLen > L[1] ? Buffer.from(a.subarray(nextLineStart(a, L[1], this.accLen), this.accLen)) : EMPTY;
+    return headers;
+  }
+
+  private finishHead(m: HttpMessage, timeMs: number): void {
+    if (this.blockCut) anomaly(m, 'line_too_long', `header block over ${this.limits.maxHeaderBytes} bytes`);
+    this.buildHeaders(m);
+    this.frame(m);
+    const decision = this.hooks.head(m);
+    if (decision === 'interim') {
+      this.msg = undefined;
+      this.state = START;
+      this.accLen = 0;
+      this.shrink();
+      return;
+    }
+    if (decision === 'no-body') m.framing = 'none';
+    this.shrink();
+    this.accLen = 0;
+    this.bodyParts = [];
+    this.bodyStored = 0;
+    switch (m.framing) {
+      case 'none':
+        this.done(timeMs, true);
+        return;
+      case 'content-length':
+        if (m.contentLength === 0) {
+          this.done(timeMs, true);
+          return;
+        }
+        this.remaining = m.contentLength;
+        this.state = BODY_CL;
+        return;
+      case 'chunked':
+        this.emptyChunkLines = 0;
+        this.beginLine(CHUNK_SIZE);
+        return;
+      case 'until-close':
+        this.state = UNTIL_CLOSE;
+        return;
+    }
+  }
+
+  /** Decides body framing from Transfer-Encoding and Content-Length, flagging ambiguities. */
+  private frame(m: HttpMessage): void {
+    let te: string | undefined;
+    let teCount = 0;
+    const cls: string[] = [];
+    for (const h of m.headers) {
+      const n = h.name;
+      if (n.length === 17 && n.toLowerCase() === 'transfer-encoding') {
+        te = te === undefined ? h.value : `${te}, ${h.value}`;
+        teCount++;
+      } else if (n.length === 14 && n.toLowerCase() === 'content-length') {
+        cls.push(h.value);
+      }
+    }
+    let cl = -1;
+    if (cls.length > 0) {
+      const values = cls.flatMap((v) => v.split(',')).map((v) => v.trim());
+      if (values.length > 1) {
+        const differ = values.some((v) => v !== values[0]);
+        anomaly(m, 'multiple_content_length', differ ? `conflicting values ${values.slice(0, 4).join(' / ')}` : `repeated value ${values[0]}`);
+      }
+      const v = values[0];
+      if (/^[0-9]{1,15}$/.test(v)) cl = Number(v);
+      else anomaly(m, 'invalid_content_length', `Content-Length ${JSON.stringify(v.slice(0, 40))}`);
+    }
+    m.contentLength = cl;
+    if (te !== undefined) {
+      if (teCount > 1) anomaly(m, 'invalid_transfer_encoding', 'several Transfer-Encoding headers');
+      const codings = te
+        .toLowerCase()
+        .split(',')
+        .map((s) => s.trim())
+        .filter((s) => s.length > 0);
+      const last = codings[codings.length - 1];
+      if (cls.length > 0) anomaly(m, 'cl_te_conflict', `Transfer-Encoding ${JSON.stringify(te.slice(0, 40))} with Content-Length ${JSON.stringify(cls[0].slice(0, 20))}`);
+      if (last === 'chunked') {
+        if (codings.indexOf('chunked') !== codings.length - 1) anomaly(m, 'invalid_transfer_encoding', 'chunked applied twice');
+        m.framing = 'chunked';
+        return;
+      }
+      if (codings.includes('chunked') || /chunked/.test(te.toLowerCase())) {
+        anomaly(m, 'invalid_transfer_encoding', `Transfer-Encoding ${JSON.stringify(te.slice(0, 40))}`);
+        m.framing = 'chunked';
+        return;
+      }
+      if (!(codings.length === 1 && codings[0] === 'identity')) {
+        anomaly(m, 'invalid_transfer_encoding', `Transfer-Encoding ${JSON.stringify(te.slice(0, 40))} without chunked`);
+      }
+      // A response without chunked last is read until close (RFC 9112 6.3); a request falls back.
+      if (!m.isRequest) {
+        m.framing = 'until-close';
+        return;
+      }
+    }
+    if (cl >= 0) {
+      m.framing = 'content-length';
+      return;
+    }
+    if (cls.length > 0 && !m.isRequest) {
+      m.framing = 'until-close';
+      return;
+    }
+    m.framing = m.isRequest ? 'none' : 'until-close';
+  }
+
+  // ---- bodies -------------------------------------------------------------------------------
+
+  private bodyBytes(d: Buffer, pos: number, n: number): void {
+    const m = this.msg!;
+    m.bodyLength += n;
+    const room = this.limits.bodyCap - this.bodyStored;
+    if (room <= 0) {
+      if (n > 0) m.bodyTruncated = true;
+      return;
+    }
+    const take = Math.min(room, n);
+    if (take < n) m.bodyTruncated = true;
+    if (take > 0) {
+      this.bodyParts.push(Buffer.from(d.subarray(pos, pos + take)));
+      this.bodyStored += take;
+    }
+  }
+
+  /** CHUNK_SIZE, CHUNK_END and RESYNC read one short line at a time. */
+  private onSmallLine(d: Buffer, pos: number, end: number, timeMs: number): number {
+    const limit = this.state === RESYNC ? this.limits.maxLineBytes : 1024;
+    const before = pos;
+    pos = this.readLine(d, pos, end, limit);
+    if (this.state === RESYNC) this.counters.bytesSkipped += pos - before;
+    if (this.lineEnd < 0) return pos;
+    const s = this.lineStart;
+    const e = this.lineEnd;
+    const cut = this.lineCut;
+    const crlf = this.lineHadCR;
+    const m = this.msg;
+    if (this.state === RESYNC) {
+      if (!cut && this.looksLikeStartLine(s, e)) {
+        // Found a start line: continue in HEAD with it already read (it sits at acc[0]).
+        this.counters.bytesSkipped -= pos - before;
+        const lineLen = this.accLen;
+        this.state = HEAD;
+        this.lines.length = 0;
+        this.blockCut = false;
+        this.headStartMs = timeMs;
+        this.headOffset = this.offset + pos - lineLen;
+        this.lines.push(s, e);
+        const nm = newMessage(this.isRequest, timeMs, this.headOffset);
+        this.msg = nm;
+        if (!crlf) anomaly(nm, 'bare_lf', 'line ended by LF without CR');
+        this.parseStartLine(nm, s, e);
+        this.resetLine();
+        return pos;
+      }
+      this.resetLine();
+      this.accLen = 0;
+      return pos;
+    }
+    if (!m) {
+      this.beginLine(START);
+      return pos;
+    }
+    if (!crlf) anomaly(m, 'bare_lf', 'chunk line ended by LF without CR');
+    if (this.state === CHUNK_END) {
+      if (e === s) {
+        this.beginLine(CHUNK_SIZE);
+        return pos;
+      }
+      // Chunk data longer than its size line said: try the line as the next size.
+      anomaly(m, 'invalid_chunk_framing', 'no CRLF after chunk data');
+    }
+    if (e === s) {
+      anomaly(m, 'invalid_chunk_framing', 'empty line where a chunk size was expected');
+      if (++this.emptyChunkLines > 4) {
+        this.invalidChunk(m, timeMs, 'repeated empty chunk-size lines');
+        return pos;
+      }
+      this.beginLine(CHUNK_SIZE);
+      return pos;
+    }
+    if (cut) {
+      anomaly(m, 'line_too_long', 'chunk-size line over 1024 bytes');
+    }
+    const size = parseChunkSize(this.acc, s, e);
+    if (size < 0) {
+      this.invalidChunk(m, timeMs, `chunk size ${JSON.stringify(latin1(this.acc, s, Math.min(e, s + 40)))}`);
+      return pos;
+    }
+    if (size === 0) {
+      this.startTrailers();
+      return pos;
+    }
+    this.remaining = size;
+    this.state = CHUNK_DATA;
+    this.accLen = 0;
+    return pos;
+  }
+
+  private invalidChunk(m: HttpMessage, timeMs: number, detail: string): void {
+    anomaly(m, 'invalid_chunk_size', detail);
+    this.done(timeMs, false);
+    // What follows cannot be trusted to be a message boundary.
+    this.counters.resyncs++;
+    this.beginLine(RESYNC);
+  }
+
+  private startTrailers(): void {
+    this.state = TRAILERS;
+    this.accLen = 0;
+    this.lines.length = 0;
+    this.lines.push(0, 0); // placeholder start line so buildHeaders-style parsing can be reused
+    this.blockCut = false;
+    this.resetLine();
+  }
+
+  private onTrailers(d: Buffer, pos: number, end: number, timeMs: number): number {
+    const m = this.msg!;
+    while (pos < end) {
+      pos = this.readLine(d, pos, end, this.limits.maxHeaderBytes);
+      if (this.lineEnd < 0) return pos;
+      const s = this.lineStart;
+      const e = this.lineEnd;
+      this.resetLine();
+      if (e === s) {
+        const headers = m.headers;
+        const raw = m.rawHeaders;
+        this.buildHeaders(m);
+        m.trailers = m.headers;
+        m.headers = headers;
+        m.rawHeaders = raw;
+        this.done(timeMs, true);
+        return pos;
+      }
+      if (this.lines.length / 2 - 1 < this.limits.maxHeaders) this.lines.push(s, e);
+    }
+    return pos;
+  }
+
+  private looksLikeStartLine(s: number, e: number): boolean {
+    const a = this.acc;
+    if (!this.isRequest) return e - s >= 12 && isHttpSlash(a, s) && a[s + 5] === 49 && a[s + 6] === 46 && a[s + 8] === SP;
+    let i = s;
+    while (i < e && i - s < 20 && a[i] >= 65 && a[i] <= 90) i++;
+    if (i === s || a[i] !== SP || !isKnownMethod(latin1(a, s, i))) return false;
+    // ... and ends in " HTTP/1.x"
+    return e - i >= 10 && a[e - 9] === SP && isHttpSlash(a, e - 8) && a[e - 3] === 49 && a[e - 2] === 46;
+  }
+
+  // ---- completion ---------------------------------------------------------------------------
+
+  private done(timeMs: number, complete: boolean): void {
+    const m = this.msg;
+    this.msg = undefined;
+    this.accLen = 0;
+    this.shrink();
+    this.state = START;
+    if (!m) return;
+    m.complete = complete;
+    m.endMs = timeMs;
+    if (this.bodyParts.length > 0) m.body = this.bodyParts.length === 1 ? this.bodyParts[0] : Buffer.concat(this.bodyParts, this.bodyStored);
+    this.bodyParts = [];
+    this.bodyStored = 0;
+    if (!complete && m.framing !== 'none') m.bodyTruncated = true;
+    this.counters.messages++;
+    if (this.hooks.message(m)) this.state = PAUSED;
+  }
+
+  /** Large header blocks leave a large accumulator behind: give it back. */
+  private shrink(): void {
+    if (this.acc.length > 4096) this.acc = Buffer.allocUnsafe(256);
+  }
+}
+
+function isHttpSlash(a: Buffer, i: number): boolean {
+  return (
+    (a[i] === 72 || a[i] === 104) &&
+    (a[i + 1] === 84 || a[i + 1] === 116) &&
+    (a[i + 2] === 84 || a[i + 2] === 116) &&
+    (a[i + 3] === 80 || a[i + 3] === 112) &&
+    a[i + 4] === 47
+  );
+}
+
+function trimmed(a: Buffer, s: number, e: number): string {
+  while (s < e && (a[s] === SP || a[s] === HT)) s++;
+  while (e > s && (a[e - 1] === SP || a[e - 1] === HT)) e--;
+  return latin1(a, s, e);
+}
+
+function nextLineStart(a: Buffer, contentEnd: number, limit: number): number {
+  let i = contentEnd;
+  while (i < limit && a[i] !== LF) i++;
+  return Math.min(limit, i + 1);
+}
+
+/** Hex chunk size, optional whitespace, optional `;extensions`. -1 when invalid. */
+export function parseChunkSize(a: Buffer, s: number, e: number): number {
+  let i = s;
+  let v = 0;
+  let digits = 0;
+  for (; i < e; i++) {
+    const c = a[i];
+    let h: number;
+    if (c >= 48 && c <= 57) h = c - 48;
+    else if (c >= 97 && c <= 102) h = c - 87;
+    else if (c >= 65 && c <= 70) h = c - 55;
+    else break;
+    if (++digits > 13) return -1; // beyond 2^52: no real chunk is that large
+    v = v * 16 + h;
+  }
+  if (digits === 0) return -1;
+  while (i < e && (a[i] === SP || a[i] === HT)) i++;
+  if (i < e && a[i] !== 59) return -1; // ';'
+  return v;
+}
