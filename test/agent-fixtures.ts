@@ -154,3 +154,58 @@ export class FakeDetector implements Detector {
     };
   }
 }
+
+import type { CaptureSource, ProbeStatus, TrafficSink } from '../src/agent/types';
+import type { ProctapConfig } from '../src/config/types';
+import type { CounterSnapshot } from '../src/metrics/agent-metrics';
+
+/** A capture source the test drives by hand: it hands the agent's sink out and reports counters. */
+export class SyntheticCapture implements CaptureSource {
+  readonly path = 'synthetic';
+  sink?: TrafficSink;
+  applied: ProctapConfig[] = [];
+  stopped = false;
+  snapshot: CounterSnapshot & { other?: Record<string, number> } = {
+    events: { send: 0, recv: 0 },
+    bytes: { send: 0, recv: 0 },
+    drops: { kernel_ring: 0, addon_queue: 0 },
+    bpfPrograms: [{ name: 'sock_send_length', runCount: 0, runTimeNs: 0 }],
+    uprobesAttached: 0,
+  };
+
+  async start(sink: TrafficSink): Promise<void> {
+    this.sink = sink;
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+  }
+
+  applyConfig(c: ProctapConfig): void {
+    this.applied.push(c);
+  }
+
+  probes(): ProbeStatus[] {
+    return [
+      { name: 'sock_send_length', kind: 'tp_btf', target: 'sock/sock_send_length', attached: true },
+      { name: 'uprobe_ssl_write', kind: 'uprobe', target: '/usr/lib/x86_64-linux-gnu/libssl.so.3:SSL_write', attached: false, error: 'not a target' },
+    ];
+  }
+
+  counters(): CounterSnapshot & { other?: Record<string, number> } {
+    return this.snapshot;
+  }
+}
+
+/** The two fake engines used by agent tests: SQLi in the URI (CRS, 5 points), "EvilBot" UA (ET, severity 1). */
+export function fakeEngines(): { crsDet: FakeDetector; etDet: FakeDetector } {
+  const crsDet = new FakeDetector('crs', {
+    request: (t) => (/OR%201=1|OR 1=1/.test(t.request?.uri ?? '') ? [crs(942100, 5, 'ARGS:q', "1' OR 1=1")] : []),
+    response: (t) => (/SQL syntax/.test(t.response?.body.toString() ?? '') ? [crs(951220, 4, 'RESPONSE_BODY', 'SQL syntax', 2)] : []),
+  });
+  const etDet = new FakeDetector('et', {
+    request: (t) => (t.request?.headers.some((h) => h.value.includes('EvilBot')) ? [et(2024897, 1, 'ET USER_AGENTS EvilBot', 'http.user_agent', 'EvilBot')] : []),
+    stream: (c) => (c.data.includes('BEACON') ? [et(2019401, 1, 'ET MALWARE beacon', 'stream', 'BEACON')] : []),
+  });
+  return { crsDet, etDet };
+}

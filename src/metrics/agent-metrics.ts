@@ -33,7 +33,8 @@ class TotalsTracker {
       const prev = this.last.get(k) ?? 0;
       // A source that restarted reports a smaller total: count its new total as growth.
       const delta = v >= prev ? v - prev : v;
-      if (delta > 0) this.counter.inc({ [this.label]: k }, delta);
+      // inc by 0 the first time so the series exists (reads as 0, not absent).
+      if (delta > 0 || !this.last.has(k)) this.counter.inc({ [this.label]: k }, delta);
       this.last.set(k, v);
     }
   }

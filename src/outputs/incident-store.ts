@@ -13,7 +13,7 @@ export class IncidentStore {
   // Map keeps insertion order: oldest first.
   private readonly byId = new Map<string, Incident>();
   private readonly subs = new Set<Subscription>();
-  private maskedHeld = 0;
+  private readonly maskedIds = new Set<string>();
   private evicted = 0;
 
   constructor(private keep: number) {}
@@ -32,7 +32,7 @@ export class IncidentStore {
   }
 
   get masked(): number {
-    return this.maskedHeld;
+    return this.maskedIds.size;
   }
 
   /** Incidents dropped from memory because more than `keep` were held. */
@@ -42,11 +42,12 @@ export class IncidentStore {
 
   /** Adds or replaces an incident and tells subscribers what happened. */
   publish(ev: IncidentEvent): void {
-    const prev = this.byId.get(ev.incident.id);
-    if (prev?.masked) this.maskedHeld--;
-    if (prev) this.byId.delete(ev.incident.id);
-    this.byId.set(ev.incident.id, ev.incident);
-    if (ev.incident.masked) this.maskedHeld++;
+    const id = ev.incident.id;
+    // Re-insert so the Map's order stays "least recently changed first".
+    this.byId.delete(id);
+    this.byId.set(id, ev.incident);
+    if (ev.incident.masked) this.maskedIds.add(id);
+    else this.maskedIds.delete(id);
     this.trim();
     for (const s of this.subs) {
       // A mask event reaches subscribers that asked for masked incidents, and those that saw it raised.
@@ -94,7 +95,7 @@ export class IncidentStore {
     while (this.byId.size > this.keep) {
       const first = this.byId.entries().next();
       if (first.done) break;
-      if (first.value[1].masked) this.maskedHeld--;
+      this.maskedIds.delete(first.value[0]);
       this.byId.delete(first.value[0]);
       this.evicted++;
     }
