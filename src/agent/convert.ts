@@ -172,3 +172,105 @@ export function toWireRuleReport(r: RuleLoadReport, disabledByOperator: number):
     load_time_ms: r.loadTimeMs,
   };
 }
+
+function sevFromWire(s: WireSeverity): Severity {
+  return fromWireSeverity(s) ?? 4;
+}
+
+/** The inverse of toWireIncident (for clients that print or re-export incidents). */
+export function fromWireIncident(w: WireIncident): Incident {
+  const p = w.process;
+  const c = w.connection;
+  const direction = c ? fromWireDirection(c.direction) ?? 'inbound' : 'inbound';
+  const protocol: TrafficProtocol = c?.protocol === 'PROTOCOL_HTTPS' ? 'https' : c?.protocol === 'PROTOCOL_TCP' ? 'tcp' : 'http';
+  return {
+    id: w.id,
+    timeMs: timestampMs(w.time),
+    lastSeenMs: timestampMs(w.last_seen),
+    host: w.host,
+    process: {
+      pid: p?.pid ?? 0,
+      ppid: p?.ppid,
+      uid: p?.uid,
+      comm: p?.comm ?? '',
+      exe: p?.exe || undefined,
+      cmdline: p?.cmdline ?? [],
+      containerId: p?.container_id || undefined,
+      cgroupPath: p?.cgroup_path || undefined,
+    },
+    connection: {
+      localAddr: c?.local_address ?? '',
+      localPort: c?.local_port ?? 0,
+      remoteAddr: c?.remote_address ?? '',
+      remotePort: c?.remote_port ?? 0,
+      netns: c ? Number(c.netns) : undefined,
+      role: c?.role === 'SOCKET_ROLE_CLIENT' ? 'client' : c?.role === 'SOCKET_ROLE_SERVER' ? 'server' : 'unknown',
+      direction,
+      protocol,
+      tls: c?.tls ?? false,
+      tlsLink: c?.tls_link === 'TLS_LINK_EXACT' ? 'exact' : c?.tls_link === 'TLS_LINK_INFERRED' ? 'inferred' : 'none',
+      flowId: c?.flow_id ?? '',
+      ipVersion: c?.ip_version === 6 ? 6 : 4,
+    },
+    request: w.request
+      ? {
+          method: w.request.method,
+          uri: w.request.uri,
+          version: w.request.version,
+          headers: w.request.headers,
+          body: Buffer.from(w.request.body),
+          bodyLength: Number(w.request.body_length),
+          bodyTruncated: w.request.body_truncated,
+        }
+      : undefined,
+    response: w.response
+      ? {
+          version: w.response.version,
+          status: w.response.status,
+          reason: w.response.reason,
+          headers: w.response.headers,
+          body: Buffer.from(w.response.body),
+          bodyLength: Number(w.response.body_length),
+          bodyTruncated: w.response.body_truncated,
+        }
+      : undefined,
+    stream: w.stream
+      ? { direction: w.stream.direction === 'to_client' ? 'to_client' : 'to_server', offset: Number(w.stream.offset), data: Buffer.from(w.stream.data), truncated: w.stream.truncated }
+      : undefined,
+    rules: w.rules.map((r) => ({
+      source: fromWireSource(r.source) ?? 'crs',
+      id: Number(r.id),
+      rev: r.rev,
+      msg: r.msg,
+      severity: sevFromWire(r.severity),
+      tags: r.tags,
+      classtype: r.classtype,
+      category: r.category,
+      target: r.target,
+      matched: r.matched,
+      points: r.points,
+    })),
+    score: w.score,
+    threshold: w.threshold,
+    severity: sevFromWire(w.severity),
+    summary: w.summary,
+    count: Number(w.count),
+    masked: w.masked,
+    configGeneration: Number(w.config_generation),
+    repeatKey: '',
+    maskKey: '',
+  };
+}
+
+/** JSON for `proctap incidents --json`: the wire message with bytes as base64 and times as ISO strings. */
+export function wireIncidentToJson(w: WireIncident): Record<string, unknown> {
+  const b64 = (b: Buffer | undefined): string => (b ? Buffer.from(b).toString('base64') : '');
+  return {
+    ...w,
+    time: new Date(timestampMs(w.time)).toISOString(),
+    last_seen: new Date(timestampMs(w.last_seen)).toISOString(),
+    request: w.request ? { ...w.request, body: b64(w.request.body) } : null,
+    response: w.response ? { ...w.response, body: b64(w.response.body) } : null,
+    stream: w.stream ? { ...w.stream, data: b64(w.stream.data) } : null,
+  };
+}

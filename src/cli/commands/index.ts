@@ -1,6 +1,18 @@
 // The table of subcommands. Adding a command: one file in this folder and one line here.
 import type { Command } from 'commander';
 
+import { register as incidents } from './incidents';
+import { register as status } from './status';
+import { register as config } from './config';
+import { register as mask } from './mask';
+import { register as rule } from './rule';
+
 export type RegisterCommand = (program: Command) => void;
 
-export const commands: RegisterCommand[] = [];
+export const commands: RegisterCommand[] = [
+  incidents,
+  status,
+  config,
+  mask,
+  rule,
+];
