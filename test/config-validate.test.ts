@@ -156,3 +156,10 @@ test('rule categories: CRS by rule file, ET by message prefix', () => {
   assert.equal(categoryOf({ source: 'et', id: 2011768, msg: 'ET WEB_SERVER PHP tags in HTTP POST' }), 'web_server');
   assert.equal(categoryOf({ source: 'et', id: 1, msg: 'x', category: 'Malware' }), 'malware');
 });
+
+test('kernel/user-space split of the process filter never loses an included process', async () => {
+  const { kernelProcessFilter } = await import('../src/config/process-filter');
+  assert.deepEqual(kernelProcessFilter({ mode: 'include', names: ['nginx'], exe: [], cgroups: ['/k'], containers: [] }), { mode: 'include', comms: ['nginx'], cgroupPaths: ['/k'], userSpaceCheck: false });
+  assert.equal(kernelProcessFilter({ mode: 'include', names: ['nginx'], exe: ['/opt/*'], cgroups: [], containers: [] }).mode, 'all');
+  assert.deepEqual(kernelProcessFilter({ mode: 'exclude', names: ['sshd'], exe: ['/usr/sbin/*'], cgroups: [], containers: [] }), { mode: 'exclude', comms: ['sshd'], cgroupPaths: [], userSpaceCheck: true });
+});

@@ -54,3 +54,26 @@ export class ProcessMatcher {
     return this.mode === 'include' ? l : !l;
   }
 }
+
+/** What the kernel-side filter can do with `processes` (names and cgroups); the rest is user space. */
+export interface KernelProcessFilter {
+  /** 'all' when the kernel must pass everything (user space then decides). */
+  mode: 'all' | 'include' | 'exclude';
+  comms: string[];
+  cgroupPaths: string[];
+  /** True when ProcessMatcher must still check each flow (exe globs or container ids present). */
+  userSpaceCheck: boolean;
+}
+
+/**
+ * Splits the process filter between kernel and user space. Include mode with exe globs or container
+ * ids cannot be narrowed in the kernel (a process listed only by its exe would be missed), so the
+ * kernel passes all and user space filters; exclude mode can always drop the listed names and cgroups
+ * in the kernel and leave the rest to user space.
+ */
+export function kernelProcessFilter(p: ProctapConfig['processes']): KernelProcessFilter {
+  const userOnly = p.exe.length > 0 || p.containers.length > 0;
+  if (p.mode === 'all') return { mode: 'all', comms: [], cgroupPaths: [], userSpaceCheck: false };
+  if (p.mode === 'include' && userOnly) return { mode: 'all', comms: [], cgroupPaths: [], userSpaceCheck: true };
+  return { mode: p.mode, comms: [...p.names], cgroupPaths: [...p.cgroups], userSpaceCheck: userOnly };
+}
