@@ -69,15 +69,13 @@ export class RuleBuilder {
     return this.sticky !== undefined;
   }
 
+  /**
+   * Adds a transform to the sticky buffer. Keywords after it inspect the transformed instance; a
+   * transform after content (Suricata 8) leaves the earlier content on the untransformed bytes.
+   */
   addTransform(t: Transform): void {
     if (!this.sticky) throw new RuleSyntaxError(`transform ${t.name} needs a sticky buffer before it`);
-    const key = this.listKey(this.sticky.buffer, this.sticky.transforms, this.sticky.dir);
-    if (this.lists.some((l) => l.key === key && l.items.length > 0) && this.sticky.transforms.length === 0) {
-      // A transform must come right after its sticky buffer, before content.
-      const cur = this.currentList(false);
-      if (cur && cur.items.length) throw new RuleSyntaxError(`transform ${t.name} must follow the sticky buffer directly`);
-    }
-    this.sticky.transforms.push(t);
+    this.sticky.transforms = [...this.sticky.transforms, t];
   }
 
   setAbsent(mode: InspectList['absent']): void {

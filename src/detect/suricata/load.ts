@@ -77,6 +77,17 @@ function* statements(text: string): Generator<{ line: number; text: string; disa
 
 export function loadRules(sources: Array<RuleSource | string>, opts: LoadOptions = {}): { engine: SuricataEngine; report: LoadReport } {
   const t0 = process.hrtime.bigint();
+  // Thousands of rules may fail (other protocols): their errors need no stack traces.
+  const stackLimit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
+  try {
+    return loadRulesInner(sources, opts, t0);
+  } finally {
+    Error.stackTraceLimit = stackLimit;
+  }
+}
+
+function loadRulesInner(sources: Array<RuleSource | string>, opts: LoadOptions, t0: bigint): { engine: SuricataEngine; report: LoadReport } {
   const srcs = sources.map((s) => (typeof s === 'string' ? { file: s } : s));
   const addressEnv = new AddressEnv({ ...DEFAULT_ADDRESS_VARS, ...(opts.addressVars ?? {}) });
   const portVars = { ...DEFAULT_PORT_VARS, ...(opts.portVars ?? {}) };

@@ -1,0 +1,128 @@
+// Rule language: header, options, keyword table, variables, fast-pattern choice, load errors.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { loadRulesText } from '../src/detect/suricata';
+import { parseContentBytes } from '../src/detect/suricata/bytes';
+import { patternStrength } from '../src/detect/suricata/fast-pattern';
+import { AddressEnv, DEFAULT_ADDRESS_VARS, matchAddr, parseAddr, parseIp, parsePorts, matchPort } from '../src/detect/suricata/vars';
+
+test('content strings: hex blocks, escapes', () => {
+  assert.deepEqual(parseContentBytes('a|0d 0A|b\\"c|3b|'), Buffer.from('a\r\nb"c;', 'latin1'));
+  assert.deepEqual(parseContentBytes('|00ff|'), Buffer.from([0, 255]));
+  assert.throws(() => parseContentBytes('|0d'), /unterminated hex/);
+  assert.throws(() => parseContentBytes('|0d 0|'), /odd number/);
+});
+
+test('a rule parses into header, lists and metadata', () => {
+  const { engine, report } = loadRulesText(
+    'alert http $HOME_NET any -> $EXTERNAL_NET any (msg:"ET MALWARE Test \\"x\\"\\; y"; flow:established,to_server; ' +
+      'http.method; content:"POST"; http.uri; content:"/gate.php"; fast_pattern; content:"id="; distance:0; ' +
+      'http.user_agent; content:"Bot"; nocase; reference:url,example.com; classtype:trojan-activity; sid:2000001; rev:3; ' +
+      'metadata:former_category MALWARE, signature_severity Major;)',
+  );
+  assert.equal(report.loaded, 1, JSON.stringify(report.failures));
+  const r = engine.rules[0];
+  assert.equal(r.msg, 'ET MALWARE Test "x"; y');
+  assert.equal(r.sid, 2000001);
+  assert.equal(r.rev, 3);
+  assert.equal(r.category, 'MALWARE');
+  assert.equal(r.severity, 1); // trojan-activity priority
+  assert.deepEqual(r.dirs, ['to_server']);
+  assert.equal(r.kind, 'http');
+  assert.deepEqual(r.lists.map((l) => l.buffer.name), ['http.method', 'http.uri', 'http.user_agent']);
+  assert.equal(r.fast?.pattern.toString(), '/gate.php');
+  assert.deepEqual(r.metadata.former_category, ['MALWARE']);
+});
+
+test('legacy modifiers move the previous content; pcre flags choose buffers', () => {
+  const { engine, report } = loadRulesText(
+    'alert tcp any any -> any $HTTP_PORTS (msg:"x"; content:"GET"; http_method; content:"/a"; http_uri; nocase; pcre:"/\\/a[0-9]+/U"; pcre:"/^Mozilla/V"; sid:1;)',
+  );
+  assert.equal(report.loaded, 1, JSON.stringify(report.failures));
+  const r = engine.rules[0];
+  assert.equal(r.kind, 'http');
+  const uri = r.lists.find((l) => l.buffer.name === 'http.uri')!;
+  assert.deepEqual(uri.items.map((i) => i.kind), ['content', 'pcre']);
+  assert.ok(r.lists.some((l) => l.buffer.name === 'http.user_agent'));
+  assert.equal(uri.items[0].kind === 'content' && uri.items[0].nocase, true);
+});
+
+test('fast pattern: explicit, else buffer priority, length, strength', () => {
+  const { engine } = loadRulesText(
+    [
+      'alert http any any -> any any (http.method; content:"POSTPOSTPOST"; http.uri; content:"/x"; sid:1;)',
+      'alert http any any -> any any (http.uri; content:"/aaaa"; content:"/abcd"; sid:2;)',
+      'alert http any any -> any any (http.uri; content:"/long-one"; content:"/s"; fast_pattern; sid:3;)',
+      'alert tcp any any -> any any (content:"abc"; http_header; content:"payload-longer-than"; sid:4;)',
+      'alert http any any -> any any (http.uri; content:!"/neg-longer"; content:"/p"; sid:5;)',
+      'alert http any any -> any any (http.uri; content:"abcdefgh"; fast_pattern:2,3; sid:6;)',
+    ].join('\n'),
+  );
+  const fp = (sid: number) => engine.rules.find((r) => r.sid === sid)!.fast!.pattern.toString();
+  assert.equal(fp(1), '/x'); // http.method has lower priority than other buffers
+  assert.equal(fp(2), '/abcd'); // same length: more diverse bytes win
+  assert.equal(fp(3), '/s');
+  assert.equal(fp(4), 'abc'); // an app-layer buffer (priority 2) beats a longer payload content (3)
+  assert.equal(fp(5), '/p'); // negated content ignored when a positive exists
+  assert.equal(fp(6), 'cde');
+  assert.ok(patternStrength(Buffer.from('abcd')) > patternStrength(Buffer.from('aaaa')));
+});
+
+test('load report: every failure has a reason and file:line; the rest still load', () => {
+  const text = [
+    'alert http any any -> any any (msg:"ok"; http.uri; content:"/ok"; sid:1;)',
+    '# alert http any any -> any any (msg:"disabled"; content:"x"; sid:2;)',
+    'alert http any any -> any any (msg:"bad kw"; content:"x"; frobnicate:1; sid:3;)',
+    'alert http any any -> any any (msg:"lookaround"; pcre:"/a(?=b)/"; sid:4;)',
+    'alert dns any any -> any any (msg:"dns"; dns.query; content:"x"; sid:5;)',
+    'alert http any any -> any any (msg:"no sid"; content:"x";)',
+    'alert http $NOPE any -> any any (msg:"undefined var"; content:"x"; sid:6;)',
+    'alert http any any -> any any (msg:"dup"; content:"y"; sid:1; rev:0;)',
+    'alert http any any -> any any (msg:"multi \\',
+    '  line"; content:"z"; sid:7;)',
+  ].join('\n');
+  const { report } = loadRulesText(text, {}, 'test.rules');
+  assert.equal(report.loaded, 2);
+  assert.equal(report.disabledInFile, 1);
+  const reasons = Object.fromEntries(report.reasons.map((r) => [r.reason, r.count]));
+  assert.equal(reasons['unsupported keyword frobnicate'], 1);
+  assert.equal(reasons['pcre that RE2 cannot compile'], 1);
+  assert.equal(reasons['protocol dns not supported'], 1);
+  assert.equal(reasons['syntax error'], 1);
+  assert.equal(reasons['undefined variable'], 1);
+  assert.equal(reasons['duplicate sid'], 1);
+  const f = report.failures.find((x) => x.reason === 'unsupported keyword frobnicate')!;
+  assert.equal(f.file, 'test.rules');
+  assert.equal(f.line, 3);
+  assert.equal(f.sid, 3);
+});
+
+test('addresses: default HOME_NET, negation, lists, per-flow binding', () => {
+  const env = new AddressEnv(DEFAULT_ADDRESS_VARS);
+  const home = parseAddr('$HOME_NET');
+  const ext = parseAddr('$EXTERNAL_NET');
+  const ip = (s: string) => parseIp(s)!;
+  assert.ok(matchAddr(home, ip('10.1.2.3'), env));
+  assert.ok(matchAddr(home, ip('172.20.0.1'), env));
+  assert.ok(!matchAddr(home, ip('8.8.8.8'), env));
+  assert.ok(matchAddr(ext, ip('8.8.8.8'), env));
+  assert.ok(matchAddr(parseAddr('[10.0.0.0/8,!10.1.0.0/16]'), ip('10.2.0.1'), env));
+  assert.ok(!matchAddr(parseAddr('[10.0.0.0/8,!10.1.0.0/16]'), ip('10.1.0.1'), env));
+  assert.ok(matchAddr(parseAddr('![1.2.3.4,5.6.7.8]'), ip('1.2.3.5'), env));
+  assert.ok(matchAddr(parseAddr('2001:db8::/32'), ip('2001:db8::1'), env));
+  const bound = env.bind({ HOME_NET: '8.8.8.8' });
+  assert.ok(matchAddr(home, ip('8.8.8.8'), bound));
+  assert.ok(matchAddr(ext, ip('10.1.2.3'), bound)); // EXTERNAL_NET follows the rebound HOME_NET
+  assert.ok(!matchAddr(ext, ip('8.8.8.8'), bound));
+});
+
+test('ports: variables, ranges, negation', () => {
+  const vars = { HTTP_PORTS: '[80,8080]' };
+  assert.ok(matchPort(parsePorts('$HTTP_PORTS', vars), 8080));
+  assert.ok(!matchPort(parsePorts('$HTTP_PORTS', vars), 81));
+  assert.ok(matchPort(parsePorts('1024:', vars), 5000));
+  assert.ok(!matchPort(parsePorts('!80', vars), 80));
+  assert.ok(matchPort(parsePorts('[1:100,!80]', vars), 79));
+  assert.ok(!matchPort(parsePorts('[1:100,!80]', vars), 80));
+  assert.throws(() => parsePorts('$NOPE', vars), /undefined port variable/);
+});
