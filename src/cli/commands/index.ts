@@ -1,6 +1,7 @@
 // The table of subcommands. Adding a command: one file in this folder and one line here.
 import type { Command } from 'commander';
 
+import { register as capture } from './capture';
 import { register as incidents } from './incidents';
 import { register as status } from './status';
 import { register as config } from './config';
@@ -10,6 +11,7 @@ import { register as rule } from './rule';
 export type RegisterCommand = (program: Command) => void;
 
 export const commands: RegisterCommand[] = [
+  capture,
   incidents,
   status,
   config,
