@@ -23,4 +23,6 @@ export interface RuleMatch {
    * Incidents derive it otherwise (CRS: from the rule id's file; ET: from "ET <CATEGORY>" in msg).
    */
   category?: string;
+  /** CRS: the rule's expanded logdata, capped. */
+  data?: string;
 }

@@ -1,0 +1,19 @@
+// @detectSQLi: libinjection's SQLi detector (Debian libmodsecurity3's copy, via our addon).
+// With `capture`, TX:0 gets the fingerprint.
+import { registerOperator } from './registry';
+import { libinjection } from './libinjection';
+import type { Transaction } from '../transaction';
+
+registerOperator('detectSQLi', (arg) => {
+  const li = libinjection();
+  return {
+    name: 'detectSQLi',
+    arg,
+    evaluate(tx: Transaction, v: { s: string }) {
+      const fp = li.detectSqli(Buffer.from(v.s, 'latin1'));
+      if (fp === null) return false;
+      if (tx.capturing) tx.setCaptures([fp]);
+      return true;
+    },
+  };
+});

@@ -1,0 +1,34 @@
+// The table of SecLang operators. Each operator is one file in this folder that calls
+// registerOperator(); adding an operator touches one new file (plus its import in index.ts).
+import type { Transaction } from '../transaction';
+import type { TValue } from '../tvalue';
+
+export interface OperatorContext {
+  file: string;
+  line: number;
+  /** Directory of the rule file, for @pmFromFile and friends. */
+  dir: string;
+}
+
+export interface Operator {
+  name: string;
+  /** The argument as written (for messages). */
+  arg: string;
+  evaluate(tx: Transaction, input: TValue): boolean;
+  /** A static regex index in the engine's prefilter, when the operator has one. */
+  prefilterPattern?: string;
+}
+
+export type OperatorFactory = (arg: string, ctx: OperatorContext) => Operator;
+
+const table = new Map<string, OperatorFactory>();
+
+export function registerOperator(name: string, factory: OperatorFactory): void {
+  table.set(name.toLowerCase(), factory);
+}
+
+export function createOperator(name: string, arg: string, ctx: OperatorContext): Operator {
+  const f = table.get(name.toLowerCase());
+  if (!f) throw new Error(`unknown operator @${name}`);
+  return f(arg, ctx);
+}

@@ -1,0 +1,88 @@
+// A compiled SecLang rule. Rules are built once at load and never changed afterwards; everything
+// that varies per request lives in the Transaction.
+import type { VariableSpec } from './parser/variables';
+import type { Operator } from './operators/registry';
+import type { Transformation } from './transformations/registry';
+import type { Transaction } from './transaction';
+
+/** A non-disruptive action run each time the rule matches a value (setvar, ctl, ...). */
+export interface RuntimeAction {
+  name: string;
+  run(tx: Transaction, rule: Rule): void;
+}
+
+export interface Rule {
+  id: number;
+  phase: number;
+  file: string;
+  line: number;
+  /** The chain starter of this rule (itself for a starter). */
+  starter: Rule;
+  /** The next rule of the chain, when this rule has the `chain` action. */
+  next?: Rule;
+  hasChain: boolean;
+  /** SecMarker name when this entry is a marker. */
+  marker?: string;
+  /** SecAction: no targets, always matches. */
+  unconditional: boolean;
+  targets: VariableSpec[];
+  exclusions: VariableSpec[];
+  operator?: Operator;
+  negated: boolean;
+  transforms: Transformation[];
+  /** Stable key of the transformation chain, for the per-transaction cache. */
+  transformKey: string;
+  /** prefixKeys[i]: cache key of the first i+1 transformations. */
+  prefixKeys: string[];
+  multiMatch: boolean;
+  capture: boolean;
+  log?: boolean;
+  msg?: string;
+  logdata?: string;
+  severity?: number;
+  tags: string[];
+  ver?: string;
+  rev?: string;
+  maturity?: number;
+  accuracy?: number;
+  disruptive?: string;
+  status?: number;
+  actions: RuntimeAction[];
+  skipAfter?: string;
+  skip?: number;
+  /** Highest paranoia level tag (paranoia-level/N), when the rule carries one. */
+  paranoia?: number;
+  /** Base name of the rule file, e.g. REQUEST-942-APPLICATION-ATTACK-SQLI. */
+  category: string;
+  /** True for rules the engine synthesises (e.g. the --paranoia override). */
+  internal?: boolean;
+}
+
+export function newRule(file: string, line: number, category: string): Rule {
+  const r: Partial<Rule> = {
+    id: 0,
+    phase: 2,
+    file,
+    line,
+    hasChain: false,
+    unconditional: false,
+    targets: [],
+    exclusions: [],
+    negated: false,
+    transforms: [],
+    transformKey: '',
+    prefixKeys: [],
+    multiMatch: false,
+    capture: false,
+    tags: [],
+    actions: [],
+    category,
+  };
+  const rule = r as Rule;
+  rule.starter = rule;
+  return rule;
+}
+
+export const SEVERITIES: Record<string, number> = {
+  EMERGENCY: 0, ALERT: 1, CRITICAL: 2, ERROR: 3, WARNING: 4, NOTICE: 5, INFO: 6, DEBUG: 7,
+};

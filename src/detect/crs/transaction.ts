@@ -1,0 +1,617 @@
+// Per-request state: the variables of one HTTP exchange, TX and other collections, ctl changes,
+// caches, and the evaluation of the rule set's phases. Rules are never changed here.
+import * as crypto from 'crypto';
+import type { RuleMatch } from '../types';
+import type { Rule } from './rule';
+import type { RuleSet } from './ruleset';
+import type { CrsPhaseResult, CrsRequest, CrsResponse, EvaluateOptions } from './types';
+import type { VariableSpec } from './parser/variables';
+import { getResolver, type Entry } from './variables';
+import type { TValue } from './tvalue';
+import { bufOf } from './tvalue';
+import { inRanges, type IdRange } from './id-ranges';
+import { parseUrlEncoded } from './body/urlencoded';
+import { parseCookies } from './body/cookies';
+import { parseJsonBody } from './body/json';
+import { parseXmlBody } from './body/xml';
+import { parseMultipart, strictError } from './body/multipart';
+
+interface TargetRemoval {
+  kind: 'id' | 'tag' | 'msg';
+  sel: string;
+  ranges?: IdRange[];
+  vars: VariableSpec[];
+}
+
+const MATCH_DATA_CAP = 512;
+
+function normSeverity(s: number | undefined): number {
+  if (s === undefined) return 4;
+  return Math.min(4, Math.max(1, s - 1));
+}
+
+export class Transaction {
+  readonly rules: RuleSet;
+  readonly request: CrsRequest;
+  response?: CrsResponse;
+  private readonly disabledIds?: ReadonlySet<number>;
+
+  private collections = new Map<string, Entry[]>();
+  private scalars = new Map<string, string>();
+  private vars = new Map<string, Map<string, { name: string; value: string }>>();
+  private env = new Map<string, string>();
+  private interned = new Map<string, TValue>();
+
+  matchedVar?: string;
+  matchedVarName?: string;
+  matchedVars: Entry[] = [];
+  capturing = false;
+  currentRule!: Rule;
+  forceRequestBodyVariable = false;
+  requestBodyAccess: boolean;
+  responseBodyAccess: boolean;
+  private bodyProcessor?: string;
+  private engineMode: string;
+  private removedRanges: IdRange[] = [];
+  private removedTags = new Set<string>();
+  private removedMsgs = new Set<string>();
+  private targetRemovals: TargetRemoval[] = [];
+  private points = 0;
+  private matches: RuleMatch[] = [];
+  private matchedIds: number[] = [];
+  private disruptive?: CrsPhaseResult['disruptive'];
+  private phasesDone = 0;
+
+  constructor(rules: RuleSet, request: CrsRequest, opts: EvaluateOptions = {}) {
+    this.rules = rules;
+    this.request = request;
+    this.disabledIds = opts.disabledIds;
+    this.requestBodyAccess = rules.settings.requestBodyAccess;
+    this.responseBodyAccess = rules.settings.responseBodyAccess;
+    this.engineMode = rules.settings.ruleEngine;
+    this.vars.set('TX', new Map());
+    this.loadRequestHeaders();
+  }
+
+  // ---- evaluation ---------------------------------------------------------------------------
+
+  /** Phases 1-2 (request headers, request body). */
+  evaluateRequest(): CrsPhaseResult {
+    const start = this.matches.length;
+    this.runPhase(1);
+    this.processRequestBody();
+    this.runPhase(2);
+    this.phasesDone = 2;
+    return this.result(start);
+  }
+
+  /** Phases 3-4 (response headers, response body); runs the request phases first if needed. */
+  evaluateResponse(response: CrsResponse): CrsPhaseResult {
+    if (this.phasesDone < 2) this.evaluateRequest();
+    const start = this.matches.length;
+    this.response = response;
+    this.loadResponse(response);
+    this.runPhase(3);
+    this.runPhase(4);
+    this.phasesDone = 4;
+    return this.result(start);
+  }
+
+  /** Phase 5 (logging); CRS correlation rules live here. */
+  finish(): CrsPhaseResult {
+    if (this.phasesDone < 2) this.evaluateRequest();
+    const start = this.matches.length;
+    this.runPhase(5);
+    this.phasesDone = 5;
+    return this.result(start);
+  }
+
+  /** Everything matched so far in this transaction. */
+  allMatches(): CrsPhaseResult {
+    return this.result(0);
+  }
+
+  private result(from: number): CrsPhaseResult {
+    const matches = this.matches.slice(from);
+    return {
+      matches,
+      matchedIds: matches.map((m) => m.id),
+      inboundScore: this.inboundScore(),
+      outboundScore: this.outboundScore(),
+      disruptive: this.disruptive,
+    };
+  }
+
+  inboundScore(): number {
+    const tx = this.vars.get('TX') as Map<string, { value: string }>;
+    for (const k of ['blocking_inbound_anomaly_score', 'anomaly_score']) {
+      const v = tx.get(k);
+      if (v !== undefined) return parseInt(v.value, 10) || 0;
+    }
+    return this.sumScores(/^(?:inbound_)?anomaly_score_pl(\d)$/);
+  }
+
+  outboundScore(): number {
+    const tx = this.vars.get('TX') as Map<string, { value: string }>;
+    for (const k of ['blocking_outbound_anomaly_score', 'outbound_anomaly_score']) {
+      const v = tx.get(k);
+      if (v !== undefined) return parseInt(v.value, 10) || 0;
+    }
+    return this.sumScores(/^outbound_anomaly_score_pl(\d)$/);
+  }
+
+  private sumScores(re: RegExp): number {
+    const tx = this.vars.get('TX') as Map<string, { value: string }>;
+    const pl = parseInt(tx.get('blocking_paranoia_level')?.value ?? tx.get('paranoia_level')?.value ?? '1', 10) || 1;
+    let sum = 0;
+    for (const [k, v] of tx) {
+      const m = re.exec(k);
+      if (m && Number(m[1]) <= pl) sum += parseInt(v.value, 10) || 0;
+    }
+    return sum;
+  }
+
+  private isRemoved(rule: Rule): boolean {
+    if (this.disabledIds?.has(rule.id)) return true;
+    if (this.removedRanges.length > 0 && inRanges(rule.id, this.removedRanges)) return true;
+    if (this.removedTags.size > 0) for (const t of rule.tags) if (this.removedTags.has(t)) return true;
+    if (this.removedMsgs.size > 0 && rule.msg !== undefined && this.removedMsgs.has(rule.msg)) return true;
+    return false;
+  }
+
+  private runPhase(phase: number): void {
+    const list = this.rules.phases[phase];
+    const markers = this.rules.markerIndex[phase];
+    let skip = 0;
+    for (let i = 0; i < list.length; i++) {
+      if (this.engineMode === 'off') return;
+      const rule = list[i];
+      if (rule.marker !== undefined) continue;
+      if (skip > 0) { skip--; continue; }
+      if (this.isRemoved(rule)) continue;
+      if (!this.evalChain(rule)) continue;
+      if (rule.skipAfter !== undefined) {
+        const at = markers.get(rule.skipAfter);
+        if (at === undefined) return;
+        i = at;
+      } else if (rule.skip !== undefined) {
+        skip = rule.skip;
+      }
+    }
+  }
+
+  private evalChain(starter: Rule): boolean {
+    this.matchedVars = [];
+    this.points = 0;
+    for (let r: Rule | undefined = starter; r; r = r.next) {
+      if (!this.evalRule(r)) return false;
+    }
+    if (starter.log !== false && !starter.internal) this.record(starter);
+    if (starter.disruptive && starter.disruptive !== 'pass' && this.disruptive === undefined && starter.log !== false) {
+      this.disruptive = { ruleId: starter.id, action: starter.disruptive, status: starter.status };
+    }
+    return true;
+  }
+
+  private record(rule: Rule): void {
+    const matched = this.matchedVar ?? '';
+    this.matches.push({
+      source: 'crs',
+      id: rule.id,
+      rev: rule.rev !== undefined && /^\d+$/.test(rule.rev) ? Number(rule.rev) : undefined,
+      msg: rule.msg !== undefined ? this.expand(rule.msg, rule) : '',
+      severity: normSeverity(rule.severity),
+      tags: rule.tags,
+      target: this.matchedVarName ?? '',
+      matched: matched.length > MATCH_DATA_CAP ? matched.slice(0, MATCH_DATA_CAP) : matched,
+      points: this.points,
+      data: rule.logdata !== undefined ? this.expand(rule.logdata, rule).slice(0, MATCH_DATA_CAP) : undefined,
+    });
+    this.matchedIds.push(rule.id);
+  }
+
+  private expand(text: string, rule: Rule): string {
+    if (text.indexOf('%{') < 0) return text;
+    return text.replace(/%\{([^}]+)\}/g, (_m, ref: string) => {
+      const sep = ref.search(/[.:]/);
+      return sep < 0 ? this.macroValue(ref.toUpperCase(), undefined, rule) : this.macroValue(ref.slice(0, sep).toUpperCase(), ref.slice(sep + 1), rule);
+    });
+  }
+
+  private evalRule(rule: Rule): boolean {
+    this.currentRule = rule;
+    if (rule.unconditional) {
+      for (const a of rule.actions) a.run(this, rule);
+      return true;
+    }
+    const op = rule.operator;
+    if (!op) return false;
+    const entries = this.collectTargets(rule);
+    let any = false;
+    this.capturing = rule.capture;
+    for (const e of entries) {
+      const values = rule.multiMatch ? this.transformAll(e, rule) : [this.transform(e, rule)];
+      for (const v of values) {
+        let ok = op.evaluate(this, v);
+        if (rule.negated) ok = !ok;
+        if (!ok) continue;
+        any = true;
+        this.matchedVar = v.s;
+        this.matchedVarName = e.name;
+        this.matchedVars.push({ key: e.key, value: v.s, name: e.name });
+        for (const a of rule.actions) a.run(this, rule);
+        this.currentRule = rule;
+      }
+    }
+    this.capturing = false;
+    return any;
+  }
+
+  private collectTargets(rule: Rule): Entry[] {
+    const out: Entry[] = [];
+    const removals = this.targetRemovalsFor(rule);
+    for (const spec of rule.targets) {
+      const resolver = getResolver(spec.name);
+      if (!resolver) continue;
+      let entries = resolver(this, spec);
+      if (spec.name === 'MATCHED_VARS' || spec.name === 'MATCHED_VARS_NAMES') entries = entries.slice();
+      const ex = rule.exclusions.length > 0 || removals.length > 0
+        ? [...rule.exclusions, ...removals].filter((x) => x.name === spec.name)
+        : [];
+      if (ex.length > 0) entries = entries.filter((e) => !ex.some((x) => excludes(x, e)));
+      if (spec.count) out.push({ key: '', name: spec.name, value: String(entries.length) });
+      else for (const e of entries) out.push(e);
+    }
+    return out;
+  }
+
+  private targetRemovalsFor(rule: Rule): VariableSpec[] {
+    if (this.targetRemovals.length === 0) return [];
+    const out: VariableSpec[] = [];
+    const starter = rule.starter;
+    for (const t of this.targetRemovals) {
+      let hit = false;
+      if (t.kind === 'id') hit = inRanges(starter.id, t.ranges ?? []);
+      else if (t.kind === 'tag') hit = starter.tags.includes(t.sel);
+      else hit = starter.msg === t.sel;
+      if (hit) out.push(...t.vars);
+    }
+    return out;
+  }
+
+  private intern(s: string): TValue {
+    let v = this.interned.get(s);
+    if (v === undefined) {
+      v = { s };
+      this.interned.set(s, v);
+    }
+    return v;
+  }
+
+  private transform(e: Entry, rule: Rule): TValue {
+    const ts = rule.transforms;
+    if (ts.length === 0) return this.intern(e.value);
+    const cache = e.cache ?? (e.cache = new Map());
+    const hit = cache.get(rule.transformKey);
+    if (hit) return hit;
+    let cur = e.value;
+    let key = '';
+    let i = 0;
+    // resume from the longest cached prefix of the chain
+    for (let k = ts.length - 1; k >= 0; k--) {
+      const pk = rule.prefixKeys[k];
+      const pv = cache.get(pk);
+      if (pv) { cur = pv.s; i = k + 1; key = pk; break; }
+    }
+    for (; i < ts.length; i++) {
+      cur = ts[i].fn(cur);
+      key = rule.prefixKeys[i];
+      cache.set(key, this.intern(cur));
+    }
+    return cache.get(rule.transformKey) as TValue;
+  }
+
+  private transformAll(e: Entry, rule: Rule): TValue[] {
+    const out: TValue[] = [this.intern(e.value)];
+    let cur = e.value;
+    for (const t of rule.transforms) {
+      const next = t.fn(cur);
+      if (next !== cur) out.push(this.intern(next));
+      cur = next;
+    }
+    return out;
+  }
+
+  // ---- prefilter ----------------------------------------------------------------------------
+
+  prefilterIndex(pattern: string): number {
+    return this.rules.prefilter.indexOf(pattern);
+  }
+
+  prefilterHit(v: TValue, idx: number): boolean {
+    const pf = this.rules.prefilter;
+    if (!v.hits) {
+      v.hits = new Uint8Array(pf.size);
+      v.done = new Uint8Array(pf.setCount);
+    }
+    pf.scanOne(bufOf(v), idx, v.hits, v.done as Uint8Array);
+    return v.hits[idx] === 1;
+  }
+
+  // ---- variables ----------------------------------------------------------------------------
+
+  collection(name: string): Entry[] {
+    return this.collections.get(name) ?? [];
+  }
+
+  scalar(name: string): string | undefined {
+    if (name === 'UNIQUE_ID') {
+      let id = this.scalars.get(name);
+      if (id === undefined) { id = crypto.randomBytes(12).toString('hex'); this.scalars.set(name, id); }
+      return id;
+    }
+    if (name.startsWith('TIME')) return timeVar(name);
+    if (name === 'DURATION') return '0';
+    if (name === 'REQUEST_BODY' && !this.scalars.has('REQUEST_BODY')) return undefined;
+    return this.scalars.get(name);
+  }
+
+  varEntries(collection: string): Entry[] {
+    const m = this.vars.get(collection);
+    if (!m) return [];
+    const out: Entry[] = [];
+    for (const [, v] of m) out.push({ key: v.name, value: v.value, name: `${collection}:${v.name}` });
+    return out;
+  }
+
+  getVar(collection: string, key: string): string | undefined {
+    return this.vars.get(collection)?.get(key.toLowerCase())?.value;
+  }
+
+  setVar(collection: string, key: string, value: string): void {
+    let m = this.vars.get(collection);
+    if (!m) { m = new Map(); this.vars.set(collection, m); }
+    m.set(key.toLowerCase(), { name: key, value });
+  }
+
+  unsetVar(collection: string, key: string): void {
+    this.vars.get(collection)?.delete(key.toLowerCase());
+  }
+
+  initCollection(name: string): void {
+    if (!this.vars.has(name)) this.vars.set(name, new Map());
+  }
+
+  setEnv(key: string, value: string): void {
+    this.env.set(key, value);
+    this.collections.set('ENV', [...this.env].map(([k, v]) => ({ key: k, value: v, name: 'ENV:' + k })));
+  }
+
+  addPoints(n: number): void {
+    this.points += n;
+  }
+
+  setCaptures(groups: string[]): void {
+    for (let i = 0; i < groups.length; i++) this.setVar('TX', String(i), groups[i]);
+  }
+
+  macroValue(name: string, key: string | undefined, rule: Rule): string {
+    if (name === 'RULE') {
+      switch ((key ?? '').toLowerCase()) {
+        case 'id': return String(rule.starter.id);
+        case 'msg': return rule.starter.msg ?? '';
+        case 'severity': return String(rule.starter.severity ?? '');
+        case 'rev': return rule.starter.rev ?? '';
+        case 'ver': return rule.starter.ver ?? '';
+        case 'logdata': return rule.starter.logdata ?? '';
+        case 'phase': return String(rule.starter.phase);
+        default: return '';
+      }
+    }
+    if (this.vars.has(name) && key !== undefined) return this.getVar(name, key) ?? '';
+    const resolver = getResolver(name);
+    if (!resolver) return '';
+    const entries = resolver(this, { name, key, exclude: false, count: false });
+    return entries.length > 0 ? entries[0].value : '';
+  }
+
+  // ---- ctl ----------------------------------------------------------------------------------
+
+  removeRanges(r: IdRange[]): void { this.removedRanges.push(...r); }
+  removeTag(tag: string): void { this.removedTags.add(tag); }
+  removeMsg(msg: string): void { this.removedMsgs.add(msg); }
+  removeTargets(kind: 'id' | 'tag' | 'msg', sel: string, ranges: IdRange[] | undefined, vars: VariableSpec[]): void {
+    this.targetRemovals.push({ kind, sel, ranges, vars });
+  }
+  setRuleEngine(mode: string): void { this.engineMode = mode; }
+  setBodyProcessor(p: string): void {
+    this.bodyProcessor = p;
+    this.scalars.set('REQBODY_PROCESSOR', p);
+  }
+
+  // ---- request / response loading -----------------------------------------------------------
+
+  private setColl(name: string, pairs: Array<{ name: string; value: string }>): void {
+    this.collections.set(name, pairs.map((p) => ({ key: p.name, value: p.value, name: `${name}:${p.name}` })));
+  }
+
+  private setNames(name: string, pairs: Array<{ name: string }>): void {
+    const base = name.replace(/_NAMES$/, '');
+    this.collections.set(name, pairs.map((p) => ({ key: p.name, value: p.name, name: `${base === name ? name : name}:${p.name}` })));
+  }
+
+  private header(name: string): string | undefined {
+    const n = name.toLowerCase();
+    for (const [k, v] of this.request.headers) if (k.toLowerCase() === n) return v;
+    return undefined;
+  }
+
+  private loadRequestHeaders(): void {
+    const r = this.request;
+    const s = this.scalars;
+    const version = r.version === '' ? 'HTTP/0.9' : r.version;
+    s.set('REQUEST_METHOD', r.method);
+    s.set('REQUEST_PROTOCOL', version);
+    s.set('REQUEST_LINE', r.requestLine ?? (r.version === '' ? `${r.method} ${r.uri}` : `${r.method} ${r.uri} ${r.version}`));
+    s.set('REQUEST_URI_RAW', r.uri);
+    let uri = r.uri;
+    const hash = uri.indexOf('#');
+    if (hash >= 0) uri = uri.slice(0, hash);
+    const abs = /^[a-zA-Z][a-zA-Z0-9+.-]*:\/\/[^/?]*/.exec(uri);
+    const relUri = abs ? uri.slice(abs[0].length) || '/' : uri;
+    s.set('REQUEST_URI', relUri);
+    const q = relUri.indexOf('?');
+    const path = q < 0 ? relUri : relUri.slice(0, q);
+    const filename = uriDecode(path);
+    s.set('REQUEST_FILENAME', filename);
+    const slash = Math.max(filename.lastIndexOf('/'), filename.lastIndexOf('\\'));
+    s.set('REQUEST_BASENAME', slash >= 0 ? filename.slice(slash + 1) : filename);
+    s.set('PATH_INFO', '');
+    const query = q < 0 ? '' : relUri.slice(q + 1);
+    s.set('QUERY_STRING', query);
+    const get = parseUrlEncoded(query, this.rules.settings.argumentSeparator);
+    if (get.invalidEncoding) s.set('URLENCODED_ERROR', '1');
+    this.setColl('ARGS_GET', get.pairs);
+    this.setNames('ARGS_GET_NAMES', get.pairs);
+    this.collections.set('ARGS_POST', []);
+    this.collections.set('ARGS_POST_NAMES', []);
+    this.rebuildArgs();
+    const headers = r.headers.map(([name, value]) => ({ name, value }));
+    this.setColl('REQUEST_HEADERS', headers);
+    this.setNames('REQUEST_HEADERS_NAMES', headers);
+    const cookies = headers.filter((h) => h.name.toLowerCase() === 'cookie').flatMap((h) => parseCookies(h.value));
+    this.setColl('REQUEST_COOKIES', cookies);
+    this.setNames('REQUEST_COOKIES_NAMES', cookies);
+    s.set('REMOTE_ADDR', r.clientIp ?? '127.0.0.1');
+    s.set('REMOTE_HOST', r.clientIp ?? '127.0.0.1');
+    s.set('REMOTE_PORT', String(r.clientPort ?? 0));
+    s.set('SERVER_ADDR', r.serverIp ?? '127.0.0.1');
+    s.set('SERVER_PORT', String(r.serverPort ?? 80));
+    const host = this.header('host');
+    s.set('SERVER_NAME', host !== undefined ? host.replace(/:\d+$/, '') : (r.serverIp ?? ''));
+    const auth = this.header('authorization');
+    if (auth !== undefined) s.set('AUTH_TYPE', auth.split(' ')[0]);
+    const body = r.body ?? Buffer.alloc(0);
+    s.set('REQUEST_BODY_LENGTH', String(body.length));
+    s.set('FULL_REQUEST_LENGTH', String(body.length));
+    for (const k of ['REQBODY_ERROR', 'REQBODY_PROCESSOR_ERROR', 'MULTIPART_STRICT_ERROR', 'MULTIPART_UNMATCHED_BOUNDARY', 'INBOUND_DATA_ERROR', 'OUTBOUND_DATA_ERROR']) s.set(k, '0');
+    s.set('FILES_COMBINED_SIZE', '0');
+    s.set('HIGHEST_SEVERITY', '255');
+    const ct = (this.header('content-type') ?? '').toLowerCase();
+    if (ct.startsWith('multipart/form-data')) this.setBodyProcessor('MULTIPART');
+    else if (ct.startsWith('application/x-www-form-urlencoded')) this.setBodyProcessor('URLENCODED');
+  }
+
+  private rebuildArgs(): void {
+    const all = [...this.collection('ARGS_GET'), ...this.collection('ARGS_POST')];
+    this.collections.set('ARGS', all.map((e) => ({ key: e.key, value: e.value, name: 'ARGS:' + e.key })));
+    this.collections.set('ARGS_NAMES', all.map((e) => ({ key: e.key, value: e.key, name: 'ARGS_NAMES:' + e.key })));
+    let size = 0;
+    for (const e of all) size += e.key.length + e.value.length;
+    this.scalars.set('ARGS_COMBINED_SIZE', String(size));
+  }
+
+  private processRequestBody(): void {
+    const body = this.request.body;
+    if (!this.requestBodyAccess || !body || body.length === 0) {
+      if (body && body.length > 0) this.scalars.set('REQUEST_BODY', '');
+      return;
+    }
+    const text = body.toString('latin1');
+    this.scalars.set('REQUEST_BODY', text);
+    const s = this.scalars;
+    const proc = this.bodyProcessor;
+    const fail = (msg: string): void => {
+      s.set('REQBODY_ERROR', '1');
+      s.set('REQBODY_ERROR_MSG', msg);
+      s.set('REQBODY_PROCESSOR_ERROR', '1');
+      s.set('REQBODY_PROCESSOR_ERROR_MSG', msg);
+    };
+    let post: Array<{ name: string; value: string }> = [];
+    if (proc === 'URLENCODED') {
+      const r = parseUrlEncoded(text, this.rules.settings.argumentSeparator);
+      if (r.invalidEncoding) s.set('URLENCODED_ERROR', '1');
+      post = r.pairs;
+    } else if (proc === 'MULTIPART') {
+      const ct = this.header('content-type') ?? '';
+      const r = parseMultipart(body, ct);
+      for (const [k, v] of Object.entries(r.flags)) s.set(k, String(v));
+      s.set('MULTIPART_STRICT_ERROR', String(strictError(r.flags, r.error)));
+      if (r.error) fail(r.error);
+      const files = r.parts.filter((p) => p.filename !== undefined);
+      post = r.parts.filter((p) => p.filename === undefined).map((p) => ({ name: p.name, value: p.value }));
+      this.setColl('FILES', files.map((p) => ({ name: p.name, value: p.filename as string })));
+      this.setColl('FILES_NAMES', files.map((p) => ({ name: p.name, value: p.name })));
+      this.setColl('FILES_SIZES', files.map((p) => ({ name: p.name, value: String(p.value.length) })));
+      this.setColl('FILES_TMPNAMES', files.map((p) => ({ name: p.name, value: '' })));
+      this.setColl('MULTIPART_FILENAME', files.map((p) => ({ name: p.name, value: p.filename as string })));
+      this.setColl('MULTIPART_NAME', r.parts.map((p) => ({ name: p.name, value: p.name })));
+      this.setColl('MULTIPART_PART_HEADERS', r.parts.flatMap((p) => p.headers.map((h) => ({ name: p.name, value: h }))));
+      s.set('FILES_COMBINED_SIZE', String(files.reduce((a, p) => a + p.value.length, 0)));
+    } else if (proc === 'JSON') {
+      const r = parseJsonBody(body, this.rules.settings.jsonDepthLimit);
+      if (r.error) fail(r.error);
+      post = r.pairs;
+    } else if (proc === 'XML') {
+      const r = parseXmlBody(body);
+      if (r.error || !r.doc) fail(r.error ?? 'XML parser error');
+      else {
+        this.collections.set('XML', [
+          { key: '/*', value: r.doc.text, name: 'XML:/*' },
+          ...r.doc.attributes.map((a) => ({ key: '//@*', value: a.value, name: 'XML://@*' })),
+        ]);
+      }
+    }
+    if (post.length > 0) {
+      this.setColl('ARGS_POST', post);
+      this.setNames('ARGS_POST_NAMES', post);
+      this.rebuildArgs();
+    }
+  }
+
+  private loadResponse(resp: CrsResponse): void {
+    const s = this.scalars;
+    s.set('RESPONSE_STATUS', String(resp.status));
+    s.set('RESPONSE_PROTOCOL', resp.version ?? 'HTTP/1.1');
+    s.set('STATUS_LINE', `${resp.version ?? 'HTTP/1.1'} ${resp.status}`);
+    const headers = resp.headers.map(([name, value]) => ({ name, value }));
+    this.setColl('RESPONSE_HEADERS', headers);
+    this.setNames('RESPONSE_HEADERS_NAMES', headers);
+    const ct = headers.find((h) => h.name.toLowerCase() === 'content-type')?.value ?? '';
+    s.set('RESPONSE_CONTENT_TYPE', ct);
+    const body = resp.body ?? Buffer.alloc(0);
+    s.set('RESPONSE_CONTENT_LENGTH', String(body.length));
+    const mime = ct.split(';')[0].trim().toLowerCase();
+    if (this.responseBodyAccess && this.rules.settings.responseBodyMimeTypes.includes(mime)) {
+      const limit = this.rules.settings.responseBodyLimit;
+      s.set('RESPONSE_BODY', body.subarray(0, limit).toString('latin1'));
+    }
+  }
+}
+
+function excludes(x: VariableSpec, e: Entry): boolean {
+  if (x.key !== undefined) return e.key.toLowerCase() === x.key.toLowerCase();
+  if (x.keyRe) return x.keyRe.test(Buffer.from(e.key, 'utf8'));
+  return true;
+}
+
+/** %XX decoding only (no '+'), as ModSecurity decodes the path for REQUEST_FILENAME. */
+function uriDecode(s: string): string {
+  if (s.indexOf('%') < 0) return s;
+  return s.replace(/%([0-9a-fA-F]{2})/g, (_m, h: string) => String.fromCharCode(parseInt(h, 16)));
+}
+
+function timeVar(name: string): string {
+  const d = new Date();
+  switch (name) {
+    case 'TIME_EPOCH': return String(Math.floor(d.getTime() / 1000));
+    case 'TIME_YEAR': return String(d.getFullYear());
+    case 'TIME_MON': return String(d.getMonth() + 1);
+    case 'TIME_DAY': return String(d.getDate());
+    case 'TIME_HOUR': return String(d.getHours());
+    case 'TIME_MIN': return String(d.getMinutes());
+    case 'TIME_SEC': return String(d.getSeconds());
+    case 'TIME_WDAY': return String(d.getDay());
+    default: return d.toTimeString().slice(0, 8);
+  }
+}

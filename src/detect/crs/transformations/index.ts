@@ -1,0 +1,32 @@
+// Loads every transformation so each registers itself in the table.
+import './lowercase';
+import './uppercase';
+import './url-decode';
+import './url-decode-uni';
+import './html-entity-decode';
+import './js-decode';
+import './css-decode';
+import './utf8-to-unicode';
+import './remove-nulls';
+import './replace-nulls';
+import './cmd-line';
+import './normalize-path';
+import './normalize-path-win';
+import './compress-whitespace';
+import './remove-whitespace';
+import './replace-comments';
+import './remove-comments';
+import './remove-comments-char';
+import './base64-decode';
+import './base64-decode-ext';
+import './base64-encode';
+import './hex-encode';
+import './hex-decode';
+import './sha1';
+import './md5';
+import './length';
+import './trim';
+import './escape-seq-decode';
+import './sql-hex-decode';
+
+export { getTransformation } from './registry';
