@@ -255,7 +255,19 @@ test('EVE lines parse and carry the Suricata alert fields and the process under 
   const lines = fs.readFileSync(evePath, 'utf8').trim().split('\n');
   assert.ok(lines.length >= 5);
   const evs = lines.map((l) => JSON.parse(l) as Record<string, unknown>);
+  // Suricata's EVE schema (etc/schema.json) forbids unknown keys at the top level, in `alert` and in
+  // `http`: every key we write must be one of its names (a subset listed here).
+  const TOP = ['timestamp', 'flow_id', 'event_type', 'src_ip', 'src_port', 'dest_ip', 'dest_port', 'proto', 'app_proto', 'direction', 'host', 'alert', 'http', 'payload', 'payload_printable'];
+  const ALERT = ['action', 'gid', 'signature_id', 'rev', 'signature', 'category', 'severity', 'metadata'];
+  const HTTP = ['hostname', 'url', 'http_user_agent', 'http_content_type', 'http_method', 'protocol', 'status', 'length', 'request_headers', 'response_headers'];
   for (const e of evs) {
+    for (const k of Object.keys(e)) assert.ok(TOP.includes(k), `top-level key ${k}`);
+    for (const k of Object.keys(e.alert as object)) assert.ok(ALERT.includes(k), `alert key ${k}`);
+    for (const k of Object.keys((e.http as object | undefined) ?? {})) assert.ok(HTTP.includes(k), `http key ${k}`);
+    for (const k of ['request_headers', 'response_headers']) {
+      const hs = (e.http as Record<string, unknown> | undefined)?.[k];
+      if (hs !== undefined) assert.ok(Array.isArray(hs) && hs.length > 0, `${k} present only when non-empty`);
+    }
     assert.equal(e.event_type, 'alert');
     assert.match(String(e.timestamp), /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}\+0000$/);
     for (const k of ['src_ip', 'dest_ip', 'proto', 'flow_id', 'src_port', 'dest_port']) assert.ok(k in e, `${k} in ${JSON.stringify(e)}`);

@@ -37,7 +37,7 @@ export interface EveAlert {
     protocol: string;
     status?: number;
     length?: number;
-    request_headers: { name: string; value: string }[];
+    request_headers?: { name: string; value: string }[];
     response_headers?: { name: string; value: string }[];
   };
   payload?: string;
@@ -134,12 +134,13 @@ export function incidentToEve(inc: Incident): EveAlert {
       http_content_type: h('content-type'),
       http_method: inc.request.method,
       protocol: inc.request.version,
-      request_headers: inc.request.headers.map((x) => ({ name: x.name, value: x.value })),
+      // Suricata's schema wants at least one header when the list is present.
+      request_headers: inc.request.headers.length ? inc.request.headers.map((x) => ({ name: x.name, value: x.value })) : undefined,
     };
     if (inc.response) {
       ev.http.status = inc.response.status;
       ev.http.length = inc.response.bodyLength;
-      ev.http.response_headers = inc.response.headers.map((x) => ({ name: x.name, value: x.value }));
+      if (inc.response.headers.length) ev.http.response_headers = inc.response.headers.map((x) => ({ name: x.name, value: x.value }));
     }
     for (const k of Object.keys(ev.http) as (keyof NonNullable<EveAlert['http']>)[]) if (ev.http[k] === undefined) delete ev.http[k];
     if (inc.request.body.length) {
