@@ -84,6 +84,9 @@ export function tx(s: TxSpec): HttpTransaction {
   return t;
 }
 
-export function chunk(data: string | Buffer, dir: 'to_server' | 'to_client' = 'to_server', f: FlowInfo = flow()): StreamChunk {
+let chunkFlows = 0;
+
+/** A chunk; without a flow, each call gets a flow of its own (stream tails are per flow). */
+export function chunk(data: string | Buffer, dir: 'to_server' | 'to_client' = 'to_server', f: FlowInfo = flow(undefined, undefined, `c${++chunkFlows}`)): StreamChunk {
   return { flow: f, dir, offset: 0, data: typeof data === 'string' ? Buffer.from(data, 'latin1') : data, gapBefore: false, timeMs: 1000 };
 }

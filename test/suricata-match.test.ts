@@ -102,14 +102,31 @@ test('stream rules: direction and ports; http-only raw rules need app_proto http
       'alert http any any -> any any (msg:"raw on http"; content:"something"; sid:3;)',
     ].join('\n'),
   );
-  const f = flow('10.0.0.1:5555', '1.2.3.4:6667');
-  assert.deepEqual(sids(engine.matchStream(chunk('NICK bob\r\n', 'to_server', f))), [1]);
-  assert.deepEqual(sids(engine.matchStream(chunk('NICK bob\r\n', 'to_client', f))), []);
-  assert.deepEqual(sids(engine.matchStream(chunk(':srv 001 bob\r\n', 'to_client', f))), [2]);
-  const f80 = flow('10.0.0.1:5555', '1.2.3.4:80');
-  assert.deepEqual(sids(engine.matchStream(chunk('NICK bob', 'to_server', f80))), []);
-  assert.deepEqual(sids(engine.matchStream(chunk('GET /something', 'to_server', f80))), []);
-  assert.deepEqual(sids(engine.matchStream(chunk('GET /something', 'to_server', f80), { appProto: 'http' })), [3]);
+  const f = (id: string) => flow('10.0.0.1:5555', '1.2.3.4:6667', id);
+  assert.deepEqual(sids(engine.matchStream(chunk('NICK bob\r\n', 'to_server', f('a')))), [1]);
+  assert.deepEqual(sids(engine.matchStream(chunk('NICK bob\r\n', 'to_client', f('b')))), []);
+  assert.deepEqual(sids(engine.matchStream(chunk(':srv 001 bob\r\n', 'to_client', f('c')))), [2]);
+  const f80 = (id: string) => flow('10.0.0.1:5555', '1.2.3.4:80', id);
+  assert.deepEqual(sids(engine.matchStream(chunk('NICK bob', 'to_server', f80('d')))), []);
+  assert.deepEqual(sids(engine.matchStream(chunk('GET /something', 'to_server', f80('e')))), []);
+  assert.deepEqual(sids(engine.matchStream(chunk('GET /something', 'to_server', f80('f')), { appProto: 'http' })), [3]);
+});
+
+test('stream rules see patterns split across chunks once; anchored rules see one chunk', () => {
+  const { engine } = loadRulesText(
+    [
+      'alert tcp any any -> any any (msg:"split"; content:"d2d3"; sid:1;)',
+      'alert tcp any any -> any any (msg:"anchored"; content:"d3"; depth:2; sid:2;)',
+    ].join('\n'),
+  );
+  const f = flow('10.0.0.1:5555', '1.2.3.4:9999', 'split');
+  assert.deepEqual(sids(engine.matchStream({ ...chunk('xxd2', 'to_server', f), offset: 0 })), []);
+  assert.deepEqual(sids(engine.matchStream({ ...chunk('d3yy', 'to_server', f), offset: 4 })), [1, 2]);
+  // The old match is in the kept tail only: no second alert.
+  assert.deepEqual(sids(engine.matchStream({ ...chunk('zz', 'to_server', f), offset: 8 })), []);
+  // A gap drops the tail.
+  engine.matchStream({ ...chunk('..d2', 'to_server', f), offset: 10 });
+  assert.deepEqual(sids(engine.matchStream({ ...chunk('d3..', 'to_server', f), offset: 20, gapBefore: true })), [2]);
 });
 
 test('flowbits carry state from request to response within a flow', () => {

@@ -123,6 +123,21 @@ export class RuleBuilder {
     if (item.kind === 'base64_decode') this.lastBase64 = item;
   }
 
+  /**
+   * Adds a relative keyword (pcre /R, byte_* relative, isdataat relative, base64_decode relative).
+   * Without a sticky buffer it joins the list of the previous content, as Suricata does, so
+   * `content:"a"; http_uri; pcre:"/b/R";` inspects the URI.
+   */
+  addRelativeItem(item: Item): void {
+    const ref = this.lastContentRef;
+    if (this.sticky || this.base64Target || !ref || Array.isArray(ref.list)) {
+      this.addItem(item);
+      return;
+    }
+    ref.list.items.push(item);
+    if (item.kind === 'base64_decode') this.lastBase64 = item;
+  }
+
   /** Adds an item to a given buffer's list (pcre /U and friends), without changing the sticky buffer. */
   addItemTo(buffer: string, item: Item): void {
     this.getList(buffer, []).items.push(item);

@@ -58,6 +58,24 @@ function listSide(l: InspectList, dir: Direction): Direction {
 }
 
 const CRLF = Buffer.from('\r\n');
+/** Bytes of earlier stream data kept per flow direction for matches across chunk boundaries. */
+const STREAM_TAIL = 512;
+
+/** True when a stream rule depends on positions from the payload start (then it sees one chunk). */
+function isAnchored(r: Rule): boolean {
+  if (r.dsize) return true;
+  for (const l of r.lists) {
+    for (const it of l.items) {
+      if (it.kind === 'content' && !it.negated && (it.offset !== undefined || it.depth !== undefined || it.startswith)) return true;
+      if ((it.kind === 'byte_test' || it.kind === 'byte_jump' || it.kind === 'byte_extract' || it.kind === 'isdataat') && !it.relative) return true;
+      if (it.kind === 'pcre' && !it.relative && /^\^|\(\?[a-z]*\)\^/.test(it.source)) return true;
+      if (it.kind === 'bsize') return true;
+    }
+    // Only negated contents: no positive match to place in the new bytes.
+    if (!l.items.some((it) => (it.kind === 'content' && !it.negated) || (it.kind === 'pcre' && !it.negated))) return true;
+  }
+  return false;
+}
 
 function severityPoints(sev: number): number {
   return sev <= 1 ? 5 : sev === 2 ? 4 : sev === 3 ? 3 : 2;
@@ -72,6 +90,8 @@ export class SuricataEngine {
   /** 1 = rule takes part (not disabled at run time, inside the selection). */
   private readonly active: Uint8Array;
   private readonly mark: Uint32Array;
+  /** Per rule: 1 when it is anchored to the payload start (see isAnchored). */
+  private readonly anchored: Uint8Array;
   private epoch = 0;
   private readonly envCache = new Map<string, AddressEnv>();
   readonly state = new DetectState();
@@ -86,6 +106,7 @@ export class SuricataEngine {
     this.prefilter = pf.name;
     this.active = new Uint8Array(rules.length).fill(1);
     this.mark = new Uint32Array(rules.length);
+    this.anchored = Uint8Array.from(rules, (r) => (r.kind === 'stream' && isAnchored(r) ? 1 : 0));
     // Flowbits setters run before the rules that test them, as Suricata orders signatures.
     for (const r of rules) {
       const sets = r.flowbits.some((f) => f.cmd === 'set' || f.cmd === 'unset' || f.cmd === 'toggle');
@@ -242,10 +263,22 @@ export class SuricataEngine {
     return out;
   }
 
+  /**
+   * Stream rules on one reassembled chunk. Rules without absolute positions also see the last
+   * STREAM_TAIL bytes of the previous chunks, so a pattern split across segments matches; they
+   * alert only when their match ends in the new bytes. Rules anchored to the payload start (depth,
+   * offset, startswith, dsize, absolute byte_* / isdataat) see the chunk alone, like a packet.
+   */
   matchStream(chunk: StreamChunk, opts: MatchOptions = {}): EtMatch[] {
     const dir = chunk.dir;
     const data = chunk.data;
     if (!data.length) return [];
+    const flow = chunk.flow;
+    const tailKey = flow.id + (dir === 'to_server' ? '>' : '<');
+    const tail = chunk.gapBefore ? undefined : this.state.tail(tailKey);
+    const joined = tail ? Buffer.concat([tail, data]) : data;
+    const tailLen = tail ? tail.length : 0;
+    this.state.setTail(tailKey, Buffer.from(joined.subarray(Math.max(0, joined.length - STREAM_TAIL))));
     const cands: Rule[] = [];
     const ep = this.nextEpoch();
     const add = (idx: number): void => {
@@ -254,11 +287,10 @@ export class SuricataEngine {
         cands.push(this.rules[idx]);
       }
     };
-    for (const g of this.streamGroups.get(dir)!) g.matcher.scan(data, (id) => { for (const idx of g.rules[id]) add(idx); });
+    for (const g of this.streamGroups.get(dir)!) g.matcher.scan(joined, (id) => { for (const idx of g.rules[id]) add(idx); });
     for (const r of this.streamAlways.get(dir)!) add(r.idx);
     if (!cands.length) return [];
     cands.sort((a, b) => a.order - b.order);
-    const flow = chunk.flow;
     const ends = endpoints(flow, dir);
     const env = this.env(opts.addressVars);
     const now = opts.nowMs ?? chunk.timeMs;
@@ -270,12 +302,14 @@ export class SuricataEngine {
       if (r.dsize && !numCompare(r.dsize, data.length)) continue;
       if (r.streamSize && !streamSizeOk(r, flow)) continue;
       if (!this.flowbitsOk(r, flow.id)) continue;
+      const anchored = this.anchored[r.idx] === 1 || tailLen === 0;
+      const buf = anchored ? data : joined;
       const ctx = newInspectContext();
       let evidence: { buffer: string; matched: string } | undefined;
       let ok = true;
       for (const l of r.lists) {
-        const res = inspectList(l, [data], ctx);
-        if (!res) {
+        const res = inspectList(l, [buf], ctx);
+        if (!res || (!anchored && ctx.spanEnd <= tailLen)) {
           ok = false;
           break;
         }

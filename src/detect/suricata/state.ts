@@ -4,9 +4,11 @@ import type { ThresholdSpec } from './types';
 
 const MAX_FLOWS = 200_000;
 const MAX_TRACKERS = 200_000;
+const MAX_TAILS = 100_000;
 
 export class DetectState {
   private readonly bits = new Map<string, Set<string>>();
+  private readonly tails = new Map<string, Buffer>();
   private readonly trackers = new Map<string, { count: number; start: number; alerted: boolean }>();
 
   flowbits(flowId: string): Set<string> | undefined {
@@ -27,6 +29,18 @@ export class DetectState {
 
   endFlow(flowId: string): void {
     this.bits.delete(flowId);
+    this.tails.delete(flowId + '>');
+    this.tails.delete(flowId + '<');
+  }
+
+  /** The last bytes of a flow direction's stream, so patterns split across chunks still match. */
+  tail(key: string): Buffer | undefined {
+    return this.tails.get(key);
+  }
+
+  setTail(key: string, b: Buffer): void {
+    if (!this.tails.has(key) && this.tails.size >= MAX_TAILS) this.tails.delete(this.tails.keys().next().value as string);
+    this.tails.set(key, b);
   }
 
   /**
@@ -67,5 +81,6 @@ export class DetectState {
   clear(): void {
     this.bits.clear();
     this.trackers.clear();
+    this.tails.clear();
   }
 }

@@ -2,6 +2,7 @@
 // previous match when relative); `base64_data;` keywords then inspect the decoded bytes.
 // Example: http.cookie; content:"id="; base64_decode:relative; base64_data; content:"admin";
 import { parseIntStrict, RuleSyntaxError } from '../bytes';
+import type { Item } from '../types';
 import { registerKeyword } from './registry';
 
 registerKeyword({
@@ -18,6 +19,8 @@ registerKeyword({
       else throw new RuleSyntaxError(`base64_decode: unknown option ${raw}`);
     }
     if (bytes !== undefined && bytes <= 0) throw new RuleSyntaxError('base64_decode: bytes must be positive');
-    b.addItem({ kind: 'base64_decode', bytes, offset, relative, data: [] });
+    const item: Item = { kind: 'base64_decode', bytes, offset, relative, data: [] };
+    if (relative) b.addRelativeItem(item);
+    else b.addItem(item);
   },
 });

@@ -2,6 +2,7 @@
 // reads a value into NAME for later depth/offset/distance/within/byte_test/byte_jump/isdataat.
 import { parseIntStrict, RuleSyntaxError } from '../bytes';
 import { parseByteOptions } from './byte-options';
+import type { Item } from '../types';
 import { registerKeyword } from './registry';
 
 const ALLOWED = new Set(['relative', 'big', 'little', 'string', 'dec', 'hex', 'oct', 'dce', 'align', 'multiplier', 'bitmask']);
@@ -17,7 +18,7 @@ registerKeyword({
     const o = parseByteOptions(parts.slice(3), 'byte_extract', ALLOWED);
     if (o.string ? bytes > 20 : bytes > 8 || bytes < 1) throw new RuleSyntaxError(`byte_extract: bad byte count ${bytes}`);
     b.vars.add(name);
-    b.addItem({
+    const item: Item = {
       kind: 'byte_extract',
       bytes,
       offset: parseIntStrict(parts[1], 'byte_extract offset'),
@@ -28,6 +29,8 @@ registerKeyword({
       string: o.string,
       align: o.alignN,
       bitmask: o.bitmask,
-    });
+    };
+    if (o.relative) b.addRelativeItem(item);
+    else b.addItem(item);
   },
 });

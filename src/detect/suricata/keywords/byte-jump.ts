@@ -4,6 +4,7 @@
 import { parseIntStrict, RuleSyntaxError } from '../bytes';
 import { parseByteOptions } from './byte-options';
 import { parseNumRef } from './numref';
+import type { Item } from '../types';
 import { registerKeyword } from './registry';
 
 const ALLOWED = new Set(['relative', 'big', 'little', 'string', 'dec', 'hex', 'oct', 'dce', 'align', 'from_beginning', 'from_end', 'multiplier', 'post_offset', 'bitmask']);
@@ -16,7 +17,7 @@ registerKeyword({
     const bytes = parseIntStrict(parts[0], 'byte_jump bytes');
     const o = parseByteOptions(parts.slice(2), 'byte_jump', ALLOWED);
     if (o.string ? bytes > 20 : bytes > 8 || bytes < 1) throw new RuleSyntaxError(`byte_jump: bad byte count ${bytes}`);
-    b.addItem({
+    const item: Item = {
       kind: 'byte_jump',
       bytes,
       offset: parseNumRef(b, parts[1], 'byte_jump offset', true),
@@ -29,6 +30,8 @@ registerKeyword({
       fromEnd: o.fromEnd,
       postOffset: o.postOffset,
       bitmask: o.bitmask,
-    });
+    };
+    if (o.relative) b.addRelativeItem(item);
+    else b.addItem(item);
   },
 });

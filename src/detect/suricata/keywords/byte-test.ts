@@ -37,6 +37,7 @@ registerKeyword({
       string: o.string,
       bitmask: o.bitmask,
     };
-    b.addItem(item);
+    if (o.relative) b.addRelativeItem(item);
+    else b.addItem(item);
   },
 });

@@ -1,5 +1,6 @@
 // isdataat:[!]N[,relative]; there is (or is not) data at position N (relative: after the previous match).
 import { RuleSyntaxError } from '../bytes';
+import type { Item } from '../types';
 import { registerKeyword } from './registry';
 import { parseNumRef } from './numref';
 
@@ -16,6 +17,8 @@ registerKeyword({
       if (p === 'relative') relative = true;
       else if (p !== 'rawbytes') throw new RuleSyntaxError(`isdataat: unknown option ${p}`);
     }
-    b.addItem({ kind: 'isdataat', pos: parseNumRef(b, first, 'isdataat'), relative, negated });
+    const item: Item = { kind: 'isdataat', pos: parseNumRef(b, first, 'isdataat'), relative, negated };
+    if (relative) b.addRelativeItem(item);
+    else b.addItem(item);
   },
 });

@@ -82,6 +82,7 @@ registerKeyword({
     const item: PcreItem = { kind: 'pcre', re, negated, relative, source };
     if (buffer) {
       b.addItemTo(buffer, item);
-    } else b.addItem(item);
+    } else if (relative) b.addRelativeItem(item);
+    else b.addItem(item);
   },
 });
