@@ -4,6 +4,7 @@
 #ifndef PROCTAP_CAPTURE_SOCK_BPF_H
 #define PROCTAP_CAPTURE_SOCK_BPF_H
 #include "common.bpf.h"
+#include "capture_tls.bpf.h"
 
 static __always_inline int pt_on_sock_io(struct sock *sk, int ret, int msg_flags, int is_send)
 {
@@ -35,6 +36,7 @@ static __always_inline int pt_on_sock_io(struct sock *sk, int ret, int msg_flags
 	io.a3 = BPF_CORE_READ(regs, r10);
 
 	__u64 cookie = bpf_get_socket_cookie(sk);
+	pt_tls_on_sock_io(cfg, sk, cookie, is_send); /* links SSL calls to this socket (capture_tls.bpf.h) */
 	pt_emit_io(cfg, sk, cookie, &w, &io, is_send, (__u64)ret, (msg_flags & MSG_PEEK) != 0, PT_SRC_SOCK_TP);
 	return 0;
 }

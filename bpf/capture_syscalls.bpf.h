@@ -5,6 +5,7 @@
 #ifndef PROCTAP_CAPTURE_SYSCALLS_BPF_H
 #define PROCTAP_CAPTURE_SYSCALLS_BPF_H
 #include "common.bpf.h"
+#include "capture_tls.bpf.h"
 
 struct pt_pending_io {
 	struct pt_io_args io;
@@ -120,6 +121,7 @@ int BPF_PROG(pt_sys_exit, struct pt_regs *regs, long ret)
 	int peek = 0;
 	if (nr == NR_recvfrom)
 		peek = (p.io.a3 & MSG_PEEK) != 0;
+	pt_tls_on_sock_io(cfg, sk, cookie, pt_is_send_syscall(nr)); /* capture_tls.bpf.h */
 	pt_emit_io(cfg, sk, cookie, &w, &p.io, pt_is_send_syscall(nr), (__u64)ret, peek, PT_SRC_SYSCALL);
 	return 0;
 }

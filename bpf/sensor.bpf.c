@@ -10,5 +10,6 @@
 #include "conn_state.bpf.h"
 #include "capture_sock.bpf.h"
 #include "capture_syscalls.bpf.h"
+#include "capture_tls.bpf.h"
 
 char LICENSE[] SEC("license") = "GPL";

@@ -14,6 +14,7 @@
 #include <set>
 
 #include "sensor.skel.h"
+#include "tls_attach.h"
 
 namespace proctap {
 namespace {
@@ -155,6 +156,7 @@ bool CaptureLoader::Open(const CaptureLoaderOptions& opts, std::string* err) {
     links_.push_back(link);
     link_names_.push_back(name);
   }
+  TlsObjectOpened(skel_->obj);  // pt_tls_* programs are attached per target by tls_attach.cc
   return true;
 }
 
@@ -272,6 +274,7 @@ int CaptureLoader::RingFd() const { return skel_ ? bpf_map__fd(skel_->maps.event
 bpf_object* CaptureLoader::Object() const { return skel_ ? skel_->obj : nullptr; }
 
 void CaptureLoader::Detach() {
+  if (skel_) TlsObjectClosing(skel_->obj);
   for (auto* l : links_) bpf_link__destroy(l);
   links_.clear();
   link_names_.clear();
