@@ -137,6 +137,7 @@ async function main() {
   const cap: number[] = [];
   const excl: number[] = [];
   const capRates: number[] = [];
+  const capCpu: number[] = [];
   let capDrops = 0;
   let capPath = '';
   await wrk(port); // warm up the server's JIT
@@ -147,10 +148,13 @@ async function main() {
     capPath = s1.capturePath;
     const st = counting(s1);
     const t0 = process.hrtime.bigint();
+    const cpu0 = process.cpuUsage();
     cap.push(await wrk(port));
+    const cpu = process.cpuUsage(cpu0);
     const secs = Number(process.hrtime.bigint() - t0) / 1e9;
     const c1 = await s1.close();
     capRates.push(st.events / secs);
+    capCpu.push((cpu.user + cpu.system) / Math.max(1, st.events));
     capDrops += c1.drops;
 
     const s2 = new Sensor({ filter: { include: { comms: ['proctap-none'] } } });
@@ -162,7 +166,7 @@ async function main() {
   }
   const b = median(base);
   console.log(`  without sensor:                 ${b.toFixed(0)} req/s`);
-  console.log(`  sensor capturing the server:    ${median(cap).toFixed(0)} req/s (${(median(cap) / b).toFixed(3)} of without; target >= 0.85), ${median(capRates).toFixed(0)} events/s into JS, drops ${capDrops} [${capPath}]`);
+  console.log(`  sensor capturing the server:    ${median(cap).toFixed(0)} req/s (${(median(cap) / b).toFixed(3)} of without; target >= 0.85), ${median(capRates).toFixed(0)} events/s into JS, drops ${capDrops} [${capPath}]; sensor process ${median(capCpu).toFixed(2)} us CPU/event`);
   console.log(`  sensor attached, load filtered: ${median(excl).toFixed(0)} req/s (${(median(excl) / b).toFixed(3)} of without)`);
 
   // Everything in the namespace: server and wrk, both directions.
@@ -185,15 +189,17 @@ async function main() {
     const sport = Number((await line(sink, /LISTEN (\d+)/))[1]);
     const s = new Sensor({ filter: { include: { comms: ['ptbenchflood'] } }, processInfo: true });
     const st = counting(s);
+    const cpu0 = process.cpuUsage();
     const fl = inNs(path.join(tmp, 'ptbenchflood'), [String(sport), String(rate), String(FLOOD_SECONDS)]);
     const out = await finish(fl);
     await sleep(300);
     const c = await s.close();
+    const cpu = process.cpuUsage(cpu0);
     const [n, secs] = out.trim().split(' ').map(Number);
     const sends = n; // one event per write
     console.log(
       `  flood at ${rate} writes/s:     ${(n / secs).toFixed(0)} writes/s made, ${(st.events / secs).toFixed(0)} events/s into JS, ` +
-        `${st.events} received of ${sends + 3} (incl. 3 connection events), ${drops(c)}`,
+        `${st.events} received of ${sends + 3} (incl. 3 connection events), ${drops(c)}; sensor process ${((cpu.user + cpu.system) / Math.max(1, st.events)).toFixed(2)} us CPU/event`,
     );
     sink.kill();
   }

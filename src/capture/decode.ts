@@ -64,7 +64,46 @@ export interface DecodeResult {
   malformed: number;
 }
 
+// comm strings keyed by their first 8 bytes (most comms are no longer; longer ones are decoded).
+const commCache = new Map<number, Map<number, string>>();
+let commCached = 0;
+
 function readComm(buf: Buffer, off: number): string {
+  if (buf[off + 8] !== 0) return decodeComm(buf, off);
+  const lo = buf.readUInt32LE(off);
+  const hi = buf.readUInt32LE(off + 4);
+  let inner = commCache.get(lo);
+  const hit = inner?.get(hi);
+  if (hit !== undefined) return hit;
+  const s = decodeComm(buf, off);
+  if (commCached > 4096) {
+    commCache.clear();
+    commCached = 0;
+    inner = undefined;
+  }
+  if (!inner) commCache.set(lo, (inner = new Map()));
+  inner.set(hi, s);
+  commCached++;
+  return s;
+}
+
+// cgroup ids and socket cookies repeat from event to event: reuse their BigInts.
+const u64Cache = new Map<number, bigint>();
+
+function readU64(buf: Buffer, off: number): bigint {
+  const hi = buf.readUInt32LE(off + 4);
+  if (hi >= 0x200000) return buf.readBigUInt64LE(off); // beyond 2^53: not a safe number key
+  const key = hi * 4294967296 + buf.readUInt32LE(off);
+  let v = u64Cache.get(key);
+  if (v === undefined) {
+    if (u64Cache.size > 16384) u64Cache.clear();
+    v = BigInt(key);
+    u64Cache.set(key, v);
+  }
+  return v;
+}
+
+function decodeComm(buf: Buffer, off: number): string {
   let end = off;
   const max = off + 16;
   while (end < max && buf[end] !== 0) end++;
@@ -92,15 +131,15 @@ export function decodeBatch(buf: Buffer, clock: ClockOffset): DecodeResult {
     const flags = buf.readUInt16LE(off + O.flags);
     const tsLo = buf.readUInt32LE(off + O.ts);
     const tsHi = buf.readUInt32LE(off + O.ts + 4);
-    const mapped = (flags & F_V4_MAPPED) !== 0 || (buf[off + O.family] === 6 && isV4Mapped(buf, off + O.raddr));
     let family: 4 | 6;
     let localAddr: string;
     let remoteAddr: string;
-    if (buf[off + O.family] === 4) {
+    const fam = buf[off + O.family];
+    if (fam === 4) {
       family = 4;
       localAddr = formatV4(buf, off + O.laddr);
       remoteAddr = formatV4(buf, off + O.raddr);
-    } else if (mapped) {
+    } else if ((flags & F_V4_MAPPED) !== 0 || isV4Mapped(buf, off + O.raddr)) {
       family = 4;
       localAddr = isV4Mapped(buf, off + O.laddr) ? formatV4(buf, off + O.laddr + 12) : formatV6(buf, off + O.laddr);
       remoteAddr = formatV4(buf, off + O.raddr + 12);
@@ -112,15 +151,15 @@ export function decodeBatch(buf: Buffer, clock: ClockOffset): DecodeResult {
     const ev: CaptureEvent = {
       version,
       type,
-      tsNs: (BigInt(tsHi) << 32n) | BigInt(tsLo),
+      tsNs: buf.readBigUInt64LE(off + O.ts),
       timeMs: (tsHi * 4294967296 + tsLo) / 1e6 + clock.monotonicToRealtimeMs,
       pid: buf.readUInt32LE(off + O.pid),
       tid: buf.readUInt32LE(off + O.tid),
       uid: buf.readUInt32LE(off + O.uid),
       comm: readComm(buf, off + O.comm),
-      cgroupId: buf.readBigUInt64LE(off + O.cgroup),
+      cgroupId: readU64(buf, off + O.cgroup),
       netnsIno: buf.readUInt32LE(off + O.netns),
-      socketCookie: buf.readBigUInt64LE(off + O.cookie),
+      socketCookie: readU64(buf, off + O.cookie),
       family,
       localAddr,
       localPort: buf.readUInt16LE(off + O.lport),
