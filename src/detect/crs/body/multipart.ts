@@ -31,7 +31,7 @@ export function multipartBoundary(contentType: string, flags: Record<string, num
     if (b.trim() === '') return undefined;
     flags.MULTIPART_BOUNDARY_WHITESPACE = 1;
   }
-  if (/boundary.*boundary/i.test(contentType)) return undefined;
+  if (/boundary\s*=.*[;,\s]boundary\s*=/i.test(contentType)) return undefined;
   return b.trim();
 }
 
