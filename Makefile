@@ -40,8 +40,12 @@ $(BPF_SKEL): $(BPF_OBJ)
 
 bpf: $(BPF_SKEL)
 
+# CMake globs native/src/*.cc at configure time: reconfigure when the set of files changes.
 $(ADDON): $(BPF_SKEL) $(NATIVE_SRCS) node_modules/.package-lock.json
+	@mkdir -p native/build && ls native/src/*.cc | sort > native/build/.sources.new
+	@if ! cmp -s native/build/.sources.new native/build/.sources; then npx cmake-js configure -d native --log-level warn; fi
 	npx cmake-js compile -d native --log-level warn
+	@mkdir -p native/build && ls native/src/*.cc | sort > native/build/.sources
 
 native: $(ADDON)
 
