@@ -130,3 +130,26 @@ test('specific cases: spaces in the URI, missing protocol, pipelined POSTs', { s
     ['POST /api/v4/users/login', 'POST /api/v4/uploads', 'POST /api/v4/uploads/is8j4b6s7i839eo38axwmx5pnr'],
   );
 });
+
+test('http-evader: responses that browsers accept yield the EICAR file in the decoded body', { skip: files.length === 0 ? `no data at ${DATA}` : false }, () => {
+  // Each of the 339 cases serves the EICAR test file with one evasion (odd chunking, broken
+  // headers, stacked or mislabelled compression, junk status lines). Suricata's expectation for
+  // every case is that the file data holds the EICAR string: we check our decoded bodies do.
+  const base = path.join(DATA, 'http-evader');
+  let passed = 0;
+  const failed: string[] = [];
+  for (const dir of fs.readdirSync(base).sort()) {
+    let found = false;
+    replayPcap(path.join(base, dir, 'input.pcap'), (ev) => {
+      if (ev.kind !== 'http-response') return;
+      const b = ev.tx.response!.decodedBody.toString('latin1');
+      if (b.includes('X5O!P%@AP[4') && b.includes('EICAR-STANDARD-ANTIVIRUS-TEST-FILE')) found = true;
+    });
+    if (found) passed++;
+    else failed.push(dir);
+  }
+  console.log(`http-evader: ${passed} passed, ${failed.length} failed ${failed.join(' ')}`);
+  // Known miss: 476 (a 204 response followed by a chunked body; we keep 204 bodiless so that
+  // keep-alive pairing stays right on real traffic).
+  assert.ok(passed >= 338, `only ${passed} of ${passed + failed.length}`);
+});

@@ -56,6 +56,8 @@ interface Direction {
   closed: boolean;
   queue: Segment[];
   queued: number;
+  /** The first acknowledgement number the peer sent before we saw data here (-1: none yet). */
+  firstAck: number;
 }
 
 interface Conn {
@@ -67,13 +69,15 @@ interface Conn {
   toClient: Direction;
   state: 'open' | 'closed';
   lastMs: number;
+  /** A SYN or SYN-ACK of this connection was seen (so the start of the streams is known). */
+  sawSyn: boolean;
 }
 
 const DEFAULT_DEPTH = 1 << 20;
 const WELL_KNOWN = new Set([21, 25, 53, 80, 81, 110, 143, 443, 587, 993, 995, 1080, 3128, 3306, 5432, 6379, 8000, 8008, 8080, 8081, 8088, 8443, 8888, 9200]);
 
 function newDirection(dir: StreamDirection): Direction {
-  return { dir, started: false, nextSeq: 0, nextOffset: 0, gapPending: false, finOffset: -1, closed: false, queue: [], queued: 0 };
+  return { dir, started: false, nextSeq: 0, nextOffset: 0, gapPending: false, finOffset: -1, closed: false, queue: [], queued: 0, firstAck: -1 };
 }
 
 function endpointKey(addr: Buffer, port: number): string {
@@ -187,7 +191,9 @@ export class TcpReassembler {
     const d = fromClient ? conn.toServer : conn.toClient;
     const other = fromClient ? conn.toClient : conn.toServer;
 
+    if (ackf && !other.started && other.firstAck < 0) other.firstAck = p.ack;
     if (syn) {
+      conn.sawSyn = true;
       if (!d.started) {
         d.started = true;
         d.nextSeq = (p.seq + 1) >>> 0;
@@ -200,9 +206,8 @@ export class TcpReassembler {
         d.started = true;
         d.nextSeq = p.seq;
         d.nextOffset = 0;
-        // We did not see this direction begin: there may be bytes before.
-        d.gapPending = conn.flow.startMs !== timeMs || !fromClient ? true : d.gapPending;
-        d.gapPending = true;
+        // Unless the handshake told us where this direction starts, there may be bytes before.
+        d.gapPending = !(conn.sawSyn && d.firstAck === p.seq);
       }
       this.segment(conn, d, p.seq, p.payload, timeMs);
     }
@@ -255,6 +260,7 @@ export class TcpReassembler {
       toClient: newDirection('to_client'),
       state: 'open',
       lastMs: timeMs,
+      sawSyn: false,
     };
     this.conns.set(key, conn);
     this.byFlowId.set(id, conn);

@@ -14,13 +14,20 @@ export interface DecodeOutcome {
 
 const MAX_LAYERS = 3;
 
-/** Coding names from Content-Encoding header values, in the order they were applied. */
+/**
+ * Coding names from Content-Encoding header values, in the order they were applied. Names are
+ * matched leniently (`x-gzip`, `gzip;`, `gzip\0`, `x-deflate` all count), as browsers do.
+ */
 export function contentCodings(values: string[]): string[] {
   const out: string[] = [];
   for (const v of values) {
     for (const part of v.split(',')) {
-      const c = part.trim().toLowerCase();
-      if (c && c !== 'identity') out.push(c);
+      const c = part.toLowerCase().replace(/[\x00-\x20\x7f]+/g, '');
+      if (!c || c === 'identity') continue;
+      if (c.includes('gzip')) out.push('gzip');
+      else if (c.includes('deflate')) out.push('deflate');
+      else if (c === 'br' || c.startsWith('br;')) out.push('br');
+      else out.push(c);
     }
   }
   return out;
@@ -35,19 +42,28 @@ export function decodeContent(body: Buffer, codings: string[], cap: number): Dec
   const layers: string[] = [];
   let capped = false;
   const todo = codings.slice(-MAX_LAYERS).reverse();
+  let error: string | undefined;
   for (const coding of todo) {
     const step = decodeOne(cur, coding, cap);
-    if (!step) return { body: cur, layers, capped, error: `unsupported coding ${coding}` };
+    if (!step) {
+      error ??= `unsupported coding ${coding}`;
+      continue; // leave this layer as is, as browsers do with codings they do not know
+    }
+    if (step.error && step.out.length === 0) {
+      // Labelled but not encoded that way (a common evasion and a common server bug): pass through.
+      error ??= `${coding}: ${step.error}`;
+      continue;
+    }
     cur = step.out;
     layers.push(coding);
     if (step.capped) capped = true;
-    if (step.error) return { body: cur, layers, capped, error: step.error };
+    if (step.error) error ??= `${coding}: ${step.error}`;
   }
   if (cur.length > cap) {
     cur = cur.subarray(0, cap);
     capped = true;
   }
-  return { body: cur, layers, capped };
+  return { body: cur, layers, capped, error };
 }
 
 type Step = { out: Buffer; capped: boolean; error?: string };
@@ -55,8 +71,16 @@ type Step = { out: Buffer; capped: boolean; error?: string };
 function decodeOne(input: Buffer, coding: string, cap: number): Step | undefined {
   switch (coding) {
     case 'gzip':
-    case 'x-gzip':
-      return bounded(input, cap, (buf, max) => zlib.gunzipSync(buf, { maxOutputLength: max, finishFlush: zlib.constants.Z_SYNC_FLUSH }));
+    case 'x-gzip': {
+      const strict = bounded(input, cap, (buf, max) => zlib.gunzipSync(buf, { maxOutputLength: max, finishFlush: zlib.constants.Z_SYNC_FLUSH }));
+      if (!strict.error) return strict;
+      // zlib rejects reserved header flags and bad CRC/length trailers; the deflate data inside
+      // is still what a lenient client shows. Decode it raw, past our own header parse.
+      const start = gzipPayloadStart(input);
+      if (start < 0) return strict;
+      const raw = bounded(input.subarray(start), cap, (buf, max) => zlib.inflateRawSync(buf, { maxOutputLength: max, finishFlush: zlib.constants.Z_SYNC_FLUSH }));
+      return raw.out.length >= strict.out.length ? { ...raw, error: raw.error ?? strict.error } : strict;
+    }
     case 'deflate': {
       // "deflate" is zlib-wrapped per the RFC; many servers send raw deflate instead.
       const wrapped = input.length >= 2 && (input[0] & 0x0f) === 8 && ((input[0] << 8) | input[1]) % 31 === 0;
@@ -70,6 +94,27 @@ function decodeOne(input: Buffer, coding: string, cap: number): Step | undefined
     default:
       return undefined;
   }
+}
+
+/** Offset of the deflate data in a gzip member (RFC 1952 header), or -1. */
+function gzipPayloadStart(b: Buffer): number {
+  if (b.length < 18 || b[0] !== 0x1f || b[1] !== 0x8b || b[2] !== 8) return -1;
+  const flg = b[3];
+  let p = 10;
+  if (flg & 4) {
+    if (p + 2 > b.length) return -1;
+    p += 2 + b.readUInt16LE(p);
+  }
+  if (flg & 8) {
+    while (p < b.length && b[p] !== 0) p++;
+    p++;
+  }
+  if (flg & 16) {
+    while (p < b.length && b[p] !== 0) p++;
+    p++;
+  }
+  if (flg & 2) p += 2;
+  return p < b.length ? p : -1;
 }
 
 /**

@@ -49,6 +49,8 @@ export interface HttpMessage {
   complete: boolean;
   /** Stream offset of the first byte of the message. */
   startOffset: number;
+  /** Some header name had characters outside the token set: lookups normalise names. */
+  oddNames: boolean;
 }
 
 /** What the session says about a message once its head is parsed. */
@@ -109,6 +111,7 @@ function newMessage(isRequest: boolean, timeMs: number, offset: number): HttpMes
     endMs: timeMs,
     complete: false,
     startOffset: offset,
+    oddNames: false,
   };
 }
 
@@ -260,6 +263,11 @@ export class HttpMessageParser {
 
   /** End of the stream: a read-until-close body completes, anything else is cut short. */
   finish(timeMs: number): void {
+    if (this.state === HEAD && this.blankishPending && this.msg && this.lineSeen === 0) this.finishHead(this.msg, timeMs);
+    if (this.state === CHUNK_SIZE && this.msg && !this.isRequest && this.accLen > 0 && parseChunkSize(this.acc, 0, this.accLen) < 0) {
+      // The stream ended inside something that was never a chunk-size line.
+      this.invalidChunk(this.msg, timeMs, `chunk size ${JSON.stringify(latin1(this.acc, 0, Math.min(this.accLen, 40)))}`);
+    }
     if (this.state === UNTIL_CLOSE && this.msg) {
       this.done(timeMs, true);
       return;
@@ -281,12 +289,43 @@ export class HttpMessageParser {
     while (pos < end && (d[pos] === CR || d[pos] === LF)) pos++;
     if (pos === end) return pos;
     this.msg = undefined;
+    if (!this.isRequest && httpPrefix(d, pos, end) === 'no') {
+      // Junk lines before a status line are skipped by lenient clients; without a status line
+      // nearby the response is HTTP/0.9-style.
+      const next = findStatusLineStart(d, pos, Math.min(end, pos + 1024));
+      if (next < 0) {
+        this.startHttp09(timeMs, this.offset + pos);
+        return pos;
+      }
+      this.junkBeforeHead = next - pos;
+      this.counters.bytesSkipped += next - pos;
+      pos = next;
+    }
     this.startHead(timeMs, this.offset + pos);
     return pos;
   }
 
+  /**
+   * A server stream that does not start with "HTTP/": an HTTP/0.9-style response, everything up
+   * to the close is its body (what browsers and libhtp do). `prefix` are bytes already read.
+   */
+  private startHttp09(timeMs: number, offset: number, prefix?: Buffer): void {
+    const m = newMessage(false, timeMs, offset);
+    this.msg = m;
+    anomaly(m, 'invalid_status_line', 'no status line: the rest is an HTTP/0.9-style body');
+    anomaly(m, 'http09', 'response without status line and headers');
+    this.hooks.head(m);
+    m.framing = 'until-close';
+    this.bodyParts = [];
+    this.bodyStored = 0;
+    this.accLen = 0;
+    this.state = UNTIL_CLOSE;
+    if (prefix && prefix.length > 0) this.bodyBytes(prefix, 0, prefix.length);
+  }
+
   private startHead(timeMs: number, offset: number): void {
     this.state = HEAD;
+    this.blankishPending = false;
     this.accLen = 0;
     this.lines.length = 0;
     this.blockCut = false;
@@ -297,6 +336,10 @@ export class HttpMessageParser {
 
   private headStartMs = 0;
   private headOffset = 0;
+  /** Bytes of junk skipped before the current head (reported on the message). */
+  private junkBeforeHead = 0;
+  /** A whitespace-only header line was read; the next byte decides whether it ended the head. */
+  private blankishPending = false;
 
   private resetLine(): void {
     this.lineStart = this.accLen;
@@ -375,7 +418,21 @@ export class HttpMessageParser {
 
   // ---- start line and headers ---------------------------------------------------------------
 
+  /** Decides a pending whitespace-only line from the bytes that follow it (at d[pos]). */
+  private blankishEndsHead(d: Buffer, pos: number, end: number): boolean {
+    this.blankishPending = false;
+    const c = d[pos];
+    if (c === SP || c === HT || c === CR || c === LF) return false; // a fold, or a real empty line follows
+    let lf = d.indexOf(LF, pos);
+    if (lf === -1 || lf > end) lf = end;
+    return !looksLikeHeaderAt(d, pos, lf);
+  }
+
   private onHead(d: Buffer, pos: number, end: number, timeMs: number): number {
+    if (this.blankishPending && this.msg && this.lineSeen === 0 && pos < end && this.blankishEndsHead(d, pos, end)) {
+      this.finishHead(this.msg, timeMs);
+      return pos;
+    }
     while (pos < end) {
       pos = this.readLine(d, pos, end, this.limits.maxHeaderBytes);
       if (this.lineEnd < 0) return pos;
@@ -386,13 +443,35 @@ export class HttpMessageParser {
       this.resetLine();
       if (this.lines.length === 0) {
         // The start line.
-        this.lines.push(start, contentEnd);
+        if (!this.isRequest && !isHttpSlash(this.acc, start)) {
+          this.startHttp09(this.headStartMs, this.headOffset, Buffer.from(this.acc.subarray(0, this.accLen)));
+          return pos;
+        }
+        let lineEnd = contentEnd;
+        let extra = -1;
+        const cr = this.acc.indexOf(CR, start);
+        if (cr !== -1 && cr < contentEnd) {
+          // "HTTP/1.1 200 OK\rName: value": a bare CR ends the start line for lenient clients.
+          let k = cr;
+          while (k < contentEnd && this.acc[k] === CR) k++;
+          if (k < contentEnd && looksLikeHeaderAt(this.acc, k, contentEnd)) {
+            lineEnd = cr;
+            extra = k;
+          }
+        }
+        this.lines.push(start, lineEnd);
+        if (extra >= 0) this.lines.push(extra, contentEnd);
         const m = newMessage(this.isRequest, this.headStartMs, this.headOffset);
         m.startMs = this.headStartMs;
         this.msg = m;
         if (cut) anomaly(m, 'line_too_long', `start line over ${this.limits.maxLineBytes} bytes`);
         if (!crlf) anomaly(m, 'bare_lf', 'line ended by LF without CR');
-        this.parseStartLine(m, start, contentEnd);
+        this.parseStartLine(m, start, lineEnd);
+        if (extra >= 0) anomaly(m, 'bare_cr', 'CR inside the start line');
+        if (this.junkBeforeHead > 0) {
+          anomaly(m, 'invalid_status_line', `${this.junkBeforeHead} bytes of junk before the status line`);
+          this.junkBeforeHead = 0;
+        }
         continue;
       }
       const m = this.msg!;
@@ -401,6 +480,19 @@ export class HttpMessageParser {
         // Blank line: the head is complete.
         this.finishHead(m, timeMs);
         return pos;
+      }
+      if (!cut && isBlankish(this.acc, start, contentEnd)) {
+        // A line of only spaces, tabs or CRs: an empty fold if a continuation follows, otherwise
+        // (what lenient clients do) the end of the head, unless a header line follows.
+        anomaly(m, 'invalid_header', 'whitespace-only line in the header block');
+        this.accLen = start;
+        this.resetLine();
+        this.blankishPending = true;
+        if (pos < end && this.blankishEndsHead(d, pos, end)) {
+          this.finishHead(m, timeMs);
+          return pos;
+        }
+        continue;
       }
       if (cut) anomaly(m, 'line_too_long', `header line over ${this.limits.maxLineBytes} bytes`);
       if (this.lines.length / 2 - 1 >= this.limits.maxHeaders) {
@@ -414,6 +506,12 @@ export class HttpMessageParser {
 
   /** The head could not be completed (gap or end of stream): hand over what we have. */
   private headCut(timeMs: number, kind: 'gap' | 'incomplete'): void {
+    if (!this.isRequest && this.lines.length === 0 && this.accLen > 0 && !isHttpSlash(this.acc, 0)) {
+      this.startHttp09(this.headStartMs, this.headOffset, Buffer.from(this.acc.subarray(0, this.accLen)));
+      if (kind === 'gap') anomaly(this.msg!, 'gap', 'bytes lost');
+      this.done(timeMs, kind !== 'gap');
+      return;
+    }
     if (this.lines.length === 0 && this.accLen > 0) {
       // Only part of a start line: take it as the line.
       this.lines.push(0, this.accLen);
@@ -494,55 +592,140 @@ export class HttpMessageParser {
     m.reason = latin1(a, i, e);
   }
 
+  /**
+   * Header lines -> headers. Besides RFC 9112 syntax this accepts what common servers and
+   * browsers accept (each case also flagged as an anomaly, since evasions live here):
+   * obs-fold continuation lines join the previous line, unless the continuation itself reads as
+   * "Name: value" (then it is a header of its own); a bare CR followed by "Name:" starts a new
+   * line; a line without a colon continues the previous header's value.
+   */
   private buildHeaders(m: HttpMessage): HttpHeader[] {
     const a = this.acc;
     const L = this.lines;
     const headers: HttpHeader[] = [];
     let crScan = L.length > 2 ? a.indexOf(CR, L[2]) : -1;
+    // A colon-less line waiting to see whether a continuation line completes it.
+    let pendingText: string | undefined;
+    const flushPending = () => {
+      if (pendingText === undefined) return;
+      const t = pendingText;
+      pendingText = undefined;
+      const c = t.indexOf(':');
+      if (c > 0) {
+        this.addHeaderText(m, headers, t.slice(0, c), t.slice(c + 1));
+        return;
+      }
+      anomaly(m, 'invalid_header', `header line without colon: ${JSON.stringify(t.slice(0, 40))}`);
+      if (headers.length > 0) {
+        const prev = headers[headers.length - 1];
+        const v = t.replace(/^[ \t]+|[ \t]+$/g, '');
+        prev.value = prev.value ? `${prev.value} ${v}` : v;
+      }
+    };
     for (let li = 2; li < L.length; li += 2) {
-      const s = L[li];
+      let s = L[li];
       const e = L[li + 1];
       while (crScan !== -1 && crScan < s) crScan = a.indexOf(CR, s);
-      if (crScan !== -1 && crScan < e) anomaly(m, 'bare_cr', 'CR inside a header line');
-      if (a[s] === SP || a[s] === HT) {
-        // obs-fold: continuation of the previous header value.
-        anomaly(m, 'header_folding', 'folded header line');
-        if (headers.length > 0) {
-          const prev = headers[headers.length - 1];
-          const v = trimmed(a, s, e);
-          prev.value = prev.value ? `${prev.value} ${v}` : v;
-        } else anomaly(m, 'invalid_header', 'folded line before any header');
-        continue;
-      }
-      let c = a.indexOf(COLON, s);
-      if (c === -1 || c >= e) {
-        anomaly(m, 'invalid_header', `header line without colon: ${JSON.stringify(latin1(a, s, Math.min(e, s + 40)))}`);
-        continue;
-      }
-      let ne = c;
-      if (a[ne - 1] === SP || a[ne - 1] === HT) {
-        anomaly(m, 'invalid_header', `whitespace before colon in ${JSON.stringify(latin1(a, s, Math.min(c, s + 40)))}`);
-        while (ne > s && (a[ne - 1] === SP || a[ne - 1] === HT)) ne--;
-      }
-      if (ne === s) {
-        anomaly(m, 'invalid_header', 'empty header name');
-      }
-      const name = latin1(a, s, ne);
-      for (let k = s; k < ne; k++) {
-        if (!isTokenByte(a[k])) {
-          anomaly(m, 'invalid_header', `invalid character in header name ${JSON.stringify(name.slice(0, 40))}`);
-          break;
+      while (s < e) {
+        // Split at a bare CR that is followed by something that reads as a new header.
+        let segEnd = e;
+        if (crScan !== -1 && crScan < e) {
+          anomaly(m, 'bare_cr', 'CR inside a header line');
+          let k = crScan;
+          while (k < e && a[k] === CR) k++;
+          if (k < e && isTokenByte(a[k]) && looksLikeHeaderAt(a, k, e)) {
+            segEnd = crScan;
+            crScan = a.indexOf(CR, k);
+            if (segEnd > s) this.headerSegment(m, headers, s, segEnd, (t) => (pendingText = t), () => pendingText, flushPending);
+            s = k;
+            continue;
+          }
+          crScan = a.indexOf(CR, k);
         }
+        this.headerSegment(m, headers, s, segEnd, (t) => (pendingText = t), () => pendingText, flushPending);
+        s = segEnd;
       }
-      c++;
-      headers.push({ name, value: trimmed(a, c, e) });
     }
+    flushPending();
     m.headers = headers;
     m.rawHeaders = L.length > 2 || this.accLen > L[1] ? Buffer.from(a.subarray(nextLineStart(a, L[1], this.accLen), this.accLen)) : EMPTY;
     return headers;
   }
 
+  private headerSegment(
+    m: HttpMessage,
+    headers: HttpHeader[],
+    s: number,
+    e: number,
+    setPending: (t: string) => void,
+    getPending: () => string | undefined,
+    flushPending: () => void,
+  ): void {
+    const a = this.acc;
+    if (a[s] === SP || a[s] === HT) {
+      anomaly(m, 'header_folding', 'folded header line');
+      let t = s;
+      while (t < e && (a[t] === SP || a[t] === HT)) t++;
+      if (t < e && isTokenByte(a[t]) && looksLikeHeaderAt(a, t, e)) {
+        // Reads as a header of its own: take it as one (what browsers do).
+        flushPending();
+        this.addHeader(m, headers, t, e);
+        return;
+      }
+      const v = trimmed(a, s, e);
+      const pending = getPending();
+      if (pending !== undefined) {
+        setPending(`${pending} ${v}`);
+        return;
+      }
+      if (headers.length > 0) {
+        const prev = headers[headers.length - 1];
+        prev.value = prev.value ? `${prev.value} ${v}` : v;
+      } else anomaly(m, 'invalid_header', 'folded line before any header');
+      return;
+    }
+    flushPending();
+    const c = a.indexOf(COLON, s);
+    if (c === -1 || c >= e) {
+      setPending(latin1(a, s, e));
+      return;
+    }
+    this.addHeader(m, headers, s, e);
+  }
+
+  private addHeader(m: HttpMessage, headers: HttpHeader[], s: number, e: number): void {
+    const a = this.acc;
+    let c = a.indexOf(COLON, s);
+    let ne = c;
+    if (a[ne - 1] === SP || a[ne - 1] === HT) {
+      anomaly(m, 'invalid_header', `whitespace before colon in ${JSON.stringify(latin1(a, s, Math.min(c, s + 40)))}`);
+      while (ne > s && (a[ne - 1] === SP || a[ne - 1] === HT)) ne--;
+    }
+    if (ne === s) anomaly(m, 'invalid_header', 'empty header name');
+    const name = latin1(a, s, ne);
+    for (let k = s; k < ne; k++) {
+      if (!isTokenByte(a[k])) {
+        anomaly(m, 'invalid_header', `invalid character in header name ${JSON.stringify(name.slice(0, 40))}`);
+        m.oddNames = true;
+        break;
+      }
+    }
+    c++;
+    headers.push({ name, value: trimmed(a, c, e) });
+  }
+
+  private addHeaderText(m: HttpMessage, headers: HttpHeader[], rawName: string, rawValue: string): void {
+    const name = rawName.replace(/[ \t]+$/, '');
+    if (name !== rawName) anomaly(m, 'invalid_header', `whitespace before colon in ${JSON.stringify(name.slice(0, 40))}`);
+    if (!/^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/.test(name)) {
+      anomaly(m, 'invalid_header', `invalid character in header name ${JSON.stringify(name.slice(0, 40))}`);
+      m.oddNames = true;
+    }
+    headers.push({ name, value: rawValue.replace(/^[ \t]+|[ \t]+$/g, '') });
+  }
+
   private finishHead(m: HttpMessage, timeMs: number): void {
+    this.blankishPending = false;
     if (this.blockCut) anomaly(m, 'line_too_long', `header block over ${this.limits.maxHeaderBytes} bytes`);
     this.buildHeaders(m);
     this.frame(m);
@@ -587,9 +770,10 @@ export class HttpMessageParser {
     let teCount = 0;
     const cls: string[] = [];
     for (const h of m.headers) {
-      const n = h.name;
+      const n = m.oddNames ? normalizeName(h.name) : h.name;
       if (n.length === 17 && n.toLowerCase() === 'transfer-encoding') {
-        te = te === undefined ? h.value : `${te}, ${h.value}`;
+        const v = stripControls(h.value);
+        te = te === undefined ? v : `${te}, ${v}`;
         teCount++;
       } else if (n.length === 14 && n.toLowerCase() === 'content-length') {
         cls.push(h.value);
@@ -621,7 +805,7 @@ export class HttpMessageParser {
         m.framing = 'chunked';
         return;
       }
-      if (codings.includes('chunked') || /chunked/.test(te.toLowerCase())) {
+      if (codings.some((c) => c.includes('chunked'))) {
         anomaly(m, 'invalid_transfer_encoding', `Transfer-Encoding ${JSON.stringify(te.slice(0, 40))}`);
         m.framing = 'chunked';
         return;
@@ -728,6 +912,10 @@ export class HttpMessageParser {
       this.invalidChunk(m, timeMs, `chunk size ${JSON.stringify(latin1(this.acc, s, Math.min(e, s + 40)))}`);
       return pos;
     }
+    if (!chunkSizeStrict(this.acc, s, e)) {
+      anomaly(m, 'invalid_chunk_size', `lenient chunk size ${JSON.stringify(latin1(this.acc, s, Math.min(e, s + 40)))}`);
+    }
+    this.emptyChunkLines = 0;
     if (size === 0) {
       this.startTrailers();
       return pos;
@@ -739,6 +927,16 @@ export class HttpMessageParser {
   }
 
   private invalidChunk(m: HttpMessage, timeMs: number, detail: string): void {
+    if (!m.isRequest) {
+      // A response that is not really chunked: browsers show the bytes as they come, so the rest
+      // of the connection (this line included) is the body, read until close.
+      anomaly(m, 'invalid_chunk_size', `${detail}; rest read as the body until close`);
+      m.framing = 'until-close';
+      this.bodyBytes(this.acc, 0, this.accLen);
+      this.accLen = 0;
+      this.state = UNTIL_CLOSE;
+      return;
+    }
     anomaly(m, 'invalid_chunk_size', detail);
     this.done(timeMs, false);
     // What follows cannot be trusted to be a message boundary.
@@ -813,6 +1011,60 @@ export class HttpMessageParser {
   }
 }
 
+/** A header name with whitespace and control bytes removed (how lenient servers match names). */
+export function normalizeName(n: string): string {
+  return n.replace(/[\x00-\x20\x7f]+/g, '');
+}
+
+function stripControls(v: string): string {
+  return v.replace(/[\x00-\x08\x0a-\x1f\x7f]+/g, '');
+}
+
+/** Values of a header (case-insensitive; names normalised when the message had odd names). */
+export function headerValues(m: Pick<HttpMessage, 'headers' | 'oddNames'>, lname: string): string[] {
+  const out: string[] = [];
+  for (const h of m.headers) {
+    const n = m.oddNames ? normalizeName(h.name) : h.name;
+    if (n.length === lname.length && n.toLowerCase() === lname) out.push(h.value);
+  }
+  return out;
+}
+
+/** Start of a line beginning with "HTTP/" after a line break in d[pos..end), or -1. */
+function findStatusLineStart(d: Buffer, pos: number, end: number): number {
+  for (let i = pos; i < end - 5; i++) {
+    const c = d[i];
+    if ((c === LF || c === CR) && httpPrefix(d, i + 1, end) === 'yes') return i + 1;
+  }
+  return -1;
+}
+
+/** Only SP, HT, CR in a[s..e)? */
+function isBlankish(a: Buffer, s: number, e: number): boolean {
+  for (let i = s; i < e; i++) if (a[i] !== SP && a[i] !== HT && a[i] !== CR) return false;
+  return true;
+}
+
+/** Do the bytes at d[pos..end) start with "HTTP/" (case-insensitive)? 'maybe' when too short to tell. */
+function httpPrefix(d: Buffer, pos: number, end: number): 'yes' | 'no' | 'maybe' {
+  const want = [72, 84, 84, 80, 47];
+  const n = Math.min(5, end - pos);
+  for (let k = 0; k < n; k++) {
+    const c = d[pos + k];
+    if (c !== want[k] && !(k < 4 && c === want[k] + 32)) return 'no';
+  }
+  return n === 5 ? 'yes' : 'maybe';
+}
+
+/** `token *WS ":"` at a[s..e)? */
+function looksLikeHeaderAt(a: Buffer, s: number, e: number): boolean {
+  let i = s;
+  while (i < e && isTokenByte(a[i])) i++;
+  if (i === s) return false;
+  while (i < e && (a[i] === SP || a[i] === HT)) i++;
+  return i < e && a[i] === COLON;
+}
+
 function isHttpSlash(a: Buffer, i: number): boolean {
   return (
     (a[i] === 72 || a[i] === 104) &&
@@ -835,9 +1087,14 @@ function nextLineStart(a: Buffer, contentEnd: number, limit: number): number {
   return Math.min(limit, i + 1);
 }
 
-/** Hex chunk size, optional whitespace, optional `;extensions`. -1 when invalid. */
+/**
+ * Chunk size: hex digits, optional whitespace, optional `;extensions`. Returns the size, or -1 when
+ * there are no hex digits at all. Leading whitespace/control bytes and trailing junk are accepted
+ * (as browsers do) but reported through `strict = false` in chunkSizeStrict.
+ */
 export function parseChunkSize(a: Buffer, s: number, e: number): number {
   let i = s;
+  while (i < e && (a[i] === SP || a[i] === HT || a[i] === CR || a[i] === 11 || a[i] === 12)) i++;
   let v = 0;
   let digits = 0;
   for (; i < e; i++) {
@@ -851,7 +1108,14 @@ export function parseChunkSize(a: Buffer, s: number, e: number): number {
     v = v * 16 + h;
   }
   if (digits === 0) return -1;
-  while (i < e && (a[i] === SP || a[i] === HT)) i++;
-  if (i < e && a[i] !== 59) return -1; // ';'
   return v;
+}
+
+/** Is the chunk-size line exactly `1*HEXDIG *WS [";" ext]`? */
+export function chunkSizeStrict(a: Buffer, s: number, e: number): boolean {
+  let i = s;
+  while (i < e && ((a[i] >= 48 && a[i] <= 57) || ((a[i] | 0x20) >= 97 && (a[i] | 0x20) <= 102))) i++;
+  if (i === s) return false;
+  while (i < e && (a[i] === SP || a[i] === HT)) i++;
+  return i === e || a[i] === 59;
 }

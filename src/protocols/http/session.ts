@@ -2,8 +2,8 @@
 // requests in order (pipelining, keep-alive), handling HEAD/1xx/204/304/CONNECT/Upgrade, and
 // switching to a raw stream when the connection stops being HTTP.
 import type { FlowInfo, StreamChunk, StreamDirection } from '../../flow/types';
-import type { HttpAnomaly, HttpHeader, HttpRequest, HttpResponse, HttpTransaction } from './types';
-import { HttpMessageParser, type HeadDecision, type HttpMessage, type HttpParserLimits } from './parser';
+import type { HttpAnomaly, HttpRequest, HttpResponse, HttpTransaction } from './types';
+import { HttpMessageParser, headerValues, type HeadDecision, type HttpMessage, type HttpParserLimits } from './parser';
 import { contentCodings, decodeContent } from './content-decoding';
 
 export type HttpSessionEvent =
@@ -29,11 +29,6 @@ interface Pending {
   wantsTunnel: boolean;
 }
 
-function headerValues(headers: HttpHeader[], lname: string): string[] {
-  const out: string[] = [];
-  for (const h of headers) if (h.name.length === lname.length && h.name.toLowerCase() === lname) out.push(h.value);
-  return out;
-}
 
 export class HttpSession {
   private readonly req: HttpMessageParser;
@@ -145,7 +140,7 @@ export class HttpSession {
     const p = this.newPending();
     p.reqMsg = m;
     p.tx.request = toRequest(m);
-    if (m.method === 'CONNECT' || headerValues(m.headers, 'upgrade').length > 0) p.wantsTunnel = true;
+    if (m.method === 'CONNECT' || headerValues(m, 'upgrade').length > 0) p.wantsTunnel = true;
     return 'body';
   }
 
@@ -191,7 +186,7 @@ export class HttpSession {
     }
     p.respHead = m;
     const method = p.reqMsg?.method ?? '';
-    if (status === 101) {
+    if (status === 101 && (p.wantsTunnel || headerValues(m, 'upgrade').length > 0)) {
       p.tunnel = 'upgrade';
       return 'no-body';
     }
@@ -268,7 +263,7 @@ export class HttpSession {
       complete: m.complete,
       framing: m.framing,
     };
-    const codings = contentCodings(headerValues(m.headers, 'content-encoding'));
+    const codings = contentCodings(headerValues(m, 'content-encoding'));
     if (codings.length > 0 && m.body.length > 0) {
       const out = decodeContent(m.body, codings, this.decodeCap);
       r.decodedBody = out.body;
