@@ -103,7 +103,7 @@ test('proctap config get / set / check', async () => {
 
   const check = await cli(['config', 'check', badFile]);
   assert.equal(check.code, 1);
-  assert.match(check.stderr, /bad\.yaml: processes\.mode/);
+  assert.match(check.stderr, /bad\.yaml:2: processes\.mode/);
 
   const good = await cli(['config', 'set', '-', '--server', server], 'detection:\n  paranoia: 2\n');
   assert.equal(good.code, 0, good.stderr);

@@ -70,7 +70,10 @@ tresholds: 3
   );
   assert.equal(r.ok, false);
   const errs = r.ok ? '' : r.errors.join('\n');
-  assert.match(errs, /test\.yaml: processes\.mode: must be one of all, include, exclude, got 'only'/);
+  assert.match(errs, /test\.yaml:3: processes\.mode: must be one of all, include, exclude, got 'only'/);
+  // Errors come in file order, each with the line of its field.
+  assert.match(r.ok ? '' : r.errors[0], /^test\.yaml:3: processes\.mode/);
+  assert.match(errs, /test\.yaml:14: tresholds: unknown field/);
   assert.match(errs, /processes\.names\[0\]: a process name \(comm\) has 1 to 15 characters/);
   assert.match(errs, /detection\.paranoia: must be 1, 2, 3 or 4, got 7/);
   assert.match(errs, /detection\.thresholds\.inbound: expected a number, got 'five'/);
@@ -99,7 +102,7 @@ test('loadConfigFile reads a file and throws ConfigError naming the file', () =>
   assert.equal(loadConfigFile(good).https.enabled, false);
   const bad = path.join(dir, 'bad.yaml');
   fs.writeFileSync(bad, 'https: { enabled: maybe }\n');
-  assert.throws(() => loadConfigFile(bad), (e: unknown) => e instanceof ConfigError && /bad\.yaml: https\.enabled: expected true or false/.test(e.message));
+  assert.throws(() => loadConfigFile(bad), (e: unknown) => e instanceof ConfigError && /bad\.yaml:1: https\.enabled: expected true or false/.test(e.message));
   fs.rmSync(dir, { recursive: true });
 });
 
