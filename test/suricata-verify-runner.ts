@@ -130,6 +130,6 @@ if (require.main === module) {
   for (const d of dirs) {
     const r = runCase(d);
     console.log(`${r.status.toUpperCase().padEnd(4)} ${r.name}${r.reason ? ': ' + r.reason : ''}`);
-    if (targets.length) for (const a of r.alerts) console.log('   ', a.alert.signature_id, a.direction, a.proctap?.buffer, JSON.stringify(a.proctap?.matched));
+    if (targets.length) for (const a of r.alerts) console.log('   ', a.alert.signature_id, a.direction, a.alert.metadata?.proctap_buffer?.[0], JSON.stringify(a.alert.metadata?.proctap_matched?.[0]));
   }
 }

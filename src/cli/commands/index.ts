@@ -7,6 +7,7 @@ import { register as status } from './status';
 import { register as config } from './config';
 import { register as mask } from './mask';
 import { register as rule } from './rule';
+import { register as replay } from './replay';
 
 export type RegisterCommand = (program: Command) => void;
 
@@ -17,4 +18,5 @@ export const commands: RegisterCommand[] = [
   config,
   mask,
   rule,
+  replay,
 ];

@@ -210,6 +210,21 @@ const entries: BufferEntry[] = [
       return tx.response && tx.response.decodedBody.length ? tx.response.decodedBody : undefined;
     },
   },
+  {
+    name: 'file.name',
+    dirs: BOTH,
+    priority: 2,
+    multi: false,
+    get: (tx, d) => {
+      const s = side(tx, d);
+      if (!s || !s.body.length) return undefined;
+      // libhtp names a file after Content-Disposition's filename, else the request path.
+      const cd = headerValue(s.headers, 'content-disposition')?.toString('latin1');
+      const m = cd ? /filename\*?=\s*"?([^";]+)"?/i.exec(cd) : null;
+      if (m) return Buffer.from(m[1], 'latin1');
+      return tx.request ? Buffer.from(tx.request.uri.split('?')[0], 'latin1') : undefined;
+    },
+  },
 ];
 
 export const BUFFERS = new Map<string, BufferEntry>(entries.map((e) => [e.name, e]));
@@ -272,6 +287,8 @@ export const STICKY_ALIASES: Record<string, string> = {
   http_stat_msg: 'http.stat_msg',
   'file.data': 'file.data',
   file_data: 'file.data',
+  'file.name': 'file.name',
+  filename: 'file.name',
 };
 
 /** Legacy content modifiers (`content:"x"; http_uri;`) that move the previous content. */

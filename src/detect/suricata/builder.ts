@@ -139,8 +139,8 @@ export class RuleBuilder {
   }
 
   /** Adds an item to a given buffer's list (pcre /U and friends), without changing the sticky buffer. */
-  addItemTo(buffer: string, item: Item): void {
-    this.getList(buffer, []).items.push(item);
+  addItemTo(buffer: string, item: Item, dir?: Direction): void {
+    this.getList(buffer, [], dir).items.push(item);
   }
 
   lastContent(kw: string): ContentItem {

@@ -38,8 +38,6 @@ export interface EveAlertRecord {
     status?: number;
     length?: number;
   };
-  /** proctap addition (ignored by EVE consumers): the buffer and bytes that matched. */
-  proctap?: { buffer: string; matched: string; rule_file: string; rule_line: number };
   flow: { src_ip: string; dest_ip: string; src_port: number; dest_port: number };
 }
 
@@ -93,7 +91,8 @@ export function alertToEve(m: EtMatch, flow: FlowInfo, timeMs: number, tx?: Http
     flow: { src_ip: eveAddr(flow.client.addr), dest_ip: eveAddr(flow.server.addr), src_port: flow.client.port, dest_port: flow.server.port },
   };
   if (appProto) rec.app_proto = appProto;
-  if (Object.keys(m.rule.metadata).length) rec.alert.metadata = m.rule.metadata;
+  // The rule's metadata, plus what matched (alert.metadata keeps the record valid for Suricata's schema).
+  rec.alert.metadata = { ...m.rule.metadata, proctap_buffer: [m.target], proctap_matched: [m.matched] };
   if (tx) {
     rec.tx_id = tx.index;
     const hostRaw = header(tx, 'host');
@@ -108,6 +107,5 @@ export function alertToEve(m: EtMatch, flow: FlowInfo, timeMs: number, tx?: Http
       length: tx.response?.bodyLength,
     };
   }
-  rec.proctap = { buffer: m.target, matched: m.matched, rule_file: m.rule.file, rule_line: m.rule.line };
   return rec;
 }

@@ -16,6 +16,8 @@ import './dotprefix';
 import './dsize';
 import './endswith';
 import './fast-pattern';
+import './filesize';
+import './filestore';
 import './flow';
 import './flowbits';
 import './from-base64';
