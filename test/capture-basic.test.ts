@@ -234,3 +234,33 @@ test('payloads above the cap are truncated and flagged; len stays the full lengt
     srv.child.kill();
   }
 });
+
+test('async iteration yields the events and ends once the sensor is closed', async () => {
+  const srv = await startServer('127.0.0.1', 'echo');
+  const { Sensor } = await import('../src/capture');
+  const sensor = new Sensor({ filter: { include: { netns: [ns.inode] } } });
+  const seen: CaptureEvent[] = [];
+  const consumer = (async () => {
+    for await (const ev of sensor) seen.push(ev);
+  })();
+  try {
+    const r = await ns.run('python3', [
+      '-c',
+      'import socket,sys\ns=socket.create_connection(("127.0.0.1",int(sys.argv[1])))\ns.sendall(b"iterate me")\ns.recv(100)',
+      String(srv.port),
+    ]);
+    assert.equal(r.code, 0, r.stderr);
+    const end = Date.now() + 5000;
+    while (!seen.some((e) => e.pid === r.pid && e.type === 'recv') && Date.now() < end) await new Promise((x) => setTimeout(x, 25));
+    await sensor.close();
+    await consumer; // the loop ends by itself after close
+    assert.deepEqual(
+      seen.filter((e) => e.pid === r.pid && e.type === 'send').map((e) => e.payload.toString()),
+      ['iterate me'],
+    );
+    assert.equal(payloadOf(seen, (e) => e.pid === r.pid && e.type === 'recv').toString(), 'iterate me');
+  } finally {
+    await sensor.close();
+    srv.child.kill();
+  }
+});
