@@ -182,6 +182,7 @@ export function decodeBatch(buf: Buffer, clock: ClockOffset): DecodeResult {
         flags & F_TLS_LINK_EXACT ? 'exact' : flags & F_TLS_LINK_INFERRED ? 'inferred' : 'none';
       ev.tlsLink = link;
       ev.tlsContext = buf.readBigUInt64LE(off + O.tlsCtx);
+      ev.tlsLibraryId = buf.readUInt32LE(off + O.aux);
     }
     events.push(ev);
     off = end;

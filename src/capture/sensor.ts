@@ -4,6 +4,7 @@ import type { CaptureEvent } from './types';
 import { decodeBatch } from './decode';
 import { resolveFilter, type CaptureFilter } from './filter';
 import { ProcessInfoCache } from './process-info';
+import { TlsManager, type TlsCounters, type TlsOptions } from './tls/manager';
 import {
   captureProbe,
   openNativeSession,
@@ -33,6 +34,10 @@ export interface SensorOptions {
   processInfo?: boolean;
   /** Events buffered for async iteration before they are dropped (default 100000). */
   maxBufferedEvents?: number;
+  /** HTTPS plaintext through OpenSSL uprobes (default true); false: no uprobes, no TLS events. */
+  https?: boolean;
+  /** How the TLS probes are attached (src/capture/tls/manager.ts). */
+  tls?: TlsOptions;
 }
 
 export interface SensorCounters extends NativeCounters {
@@ -42,6 +47,8 @@ export interface SensorCounters extends NativeCounters {
   iteratorDrops: number;
   /** All drops: kernel ring + native queue + iterator. */
   drops: number;
+  /** TLS probes (absent when HTTPS capture is off). */
+  tls?: TlsCounters;
 }
 
 export type BatchListener = (events: CaptureEvent[]) => void;
@@ -68,6 +75,8 @@ function checkOptions(o: SensorOptions): void {
 
 export class Sensor {
   private readonly native: NativeCaptureSession;
+  /** The TLS probe manager, when HTTPS capture is on. */
+  readonly tls: TlsManager | undefined;
   private readonly listeners = new Set<BatchListener>();
   private readonly procs: ProcessInfoCache | undefined;
   private readonly clock: { monotonicToRealtimeMs: number };
@@ -101,11 +110,14 @@ export class Sensor {
         batchBytes: opts.batchBytes,
         maxQueuedBatches: opts.maxQueuedBatches,
         pollMs: opts.pollMs,
+        tls: opts.https !== false,
+        extraFamilies: opts.https !== false ? ['pt_tls_'] : undefined,
       },
       (buf, count) => this.onBatch(buf, count),
     );
     try {
       this.native.setFilter(filter);
+      this.tls = opts.https !== false ? new TlsManager(this.native, filter, opts.tls) : undefined;
     } catch (err) {
       this.native.close();
       throw err;
@@ -126,7 +138,9 @@ export class Sensor {
 
   /** Replaces the kernel filter at run time. */
   setFilter(filter: CaptureFilter): void {
-    this.native.setFilter(resolveFilter(filter));
+    const resolved = resolveFilter(filter);
+    this.native.setFilter(resolved);
+    this.tls?.setFilter(resolved);
   }
 
   setMaxBytes(n: number): void {
@@ -178,6 +192,7 @@ export class Sensor {
     if (this.closed) return;
     this.closed = true;
     process.removeListener('exit', this.onExit);
+    this.tls?.close();
     this.native.close();
     this.finalCounters = this.withOwnCounters(this.native.counters());
   }
@@ -188,6 +203,7 @@ export class Sensor {
       malformed: this.malformed,
       iteratorDrops: this.iteratorDrops,
       drops: c.ringDrops + c.queueDropEvents + this.iteratorDrops,
+      ...(this.tls ? { tls: this.tls.counters() } : {}),
     };
   }
 
@@ -201,6 +217,7 @@ export class Sensor {
     }
     const { events, malformed } = decodeBatch(buf, this.clock);
     this.malformed += malformed;
+    this.tls?.decorate(events);
     if (this.procs) {
       for (const ev of events) {
         if (ev.pid !== 0) ev.process = this.procs.get(ev.pid, ev.comm, ev.cgroupId);

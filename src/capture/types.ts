@@ -58,6 +58,8 @@ export interface CaptureEvent {
   process?: ProcessInfo;
   /** TLS events: the SSL* pointer in the process, identifies the TLS session. */
   tlsContext?: bigint;
+  /** TLS events: which probed library file (the sensor maps it to `tlsLibrary`). */
+  tlsLibraryId?: number;
 }
 
 /** Process facts from /proc, cached per pid. */
