@@ -27,7 +27,8 @@ export interface Step {
 export function runSession(steps: Step[], split: (len: number) => number[] = (n) => [n], opts?: HttpSessionOptions): HttpSessionEvent[] {
   const events: HttpSessionEvent[] = [];
   const flow = testFlow();
-  const s = new HttpSession(flow, (e) => events.push(e), opts);
+  // Stream chunk data may be a view of the caller's buffer: copy it, as a consumer must.
+  const s = new HttpSession(flow, (e) => events.push(e.kind === 'stream' ? { ...e, chunk: { ...e.chunk, data: Buffer.from(e.chunk.data) } } : e), opts);
   const off: Record<StreamDirection, number> = { to_server: 0, to_client: 0 };
   let t = 0;
   for (const step of steps) {
@@ -94,8 +95,11 @@ export function splitters(seed: number): Array<(n: number) => number[]> {
 
 /** A comparable summary of transactions (buffers as strings). */
 export function summary(events: HttpSessionEvent[]): unknown[] {
-  return events.map((e) => {
-    if (e.kind === 'stream') return { kind: 'stream', dir: e.chunk.dir, offset: e.chunk.offset, data: e.chunk.data.toString('latin1') };
+  // Raw stream bytes are compared per direction as one string (their chunking follows the input).
+  const raw: Record<string, string> = {};
+  for (const e of events) if (e.kind === 'stream') raw[e.chunk.dir] = (raw[e.chunk.dir] ?? '') + e.chunk.data.toString('latin1');
+  const txs = events.filter((e) => e.kind !== 'stream').map((e) => {
+    if (e.kind === 'stream') return undefined;
     const q = e.tx.request;
     const r = e.tx.response;
     return {
@@ -109,4 +113,5 @@ export function summary(events: HttpSessionEvent[]): unknown[] {
       anomalies: e.tx.anomalies.map((a) => `${a.dir}:${a.kind}`).sort(),
     };
   });
+  return [...txs, raw];
 }

@@ -403,6 +403,7 @@ export class HttpMessageParser {
     const crCopied = hadCR && contentEnd > this.lineStart && this.acc[contentEnd - 1] === CR;
     if (crCopied) contentEnd--;
     this.lineHadCR = hadCR;
+    this.lineEmpty = this.lineSeen - (hadCR ? 1 : 0) <= 0;
     // Keep the terminator in the block so rawHeaders stays byte-exact when nothing was cut.
     if (this.accLen < blockLimit) {
       this.reserve(2);
@@ -415,6 +416,8 @@ export class HttpMessageParser {
 
   private lineEnd = -1;
   private lineHadCR = false;
+  /** The line just read had no content at all (not merely none kept). */
+  private lineEmpty = false;
 
   // ---- start line and headers ---------------------------------------------------------------
 
@@ -476,11 +479,12 @@ export class HttpMessageParser {
       }
       const m = this.msg!;
       if (!crlf) anomaly(m, 'bare_lf', 'line ended by LF without CR');
-      if (contentEnd === start && !cut) {
+      if (this.lineEmpty) {
         // Blank line: the head is complete.
         this.finishHead(m, timeMs);
         return pos;
       }
+      if (contentEnd === start) continue; // nothing of it kept (the block is over its limit)
       if (!cut && isBlankish(this.acc, start, contentEnd)) {
         // A line of only spaces, tabs or CRs: an empty fold if a continuation follows, otherwise
         // (what lenient clients do) the end of the head, unless a header line follows.
@@ -878,8 +882,8 @@ export class HttpMessageParser {
         this.resetLine();
         return pos;
       }
-      this.resetLine();
       this.accLen = 0;
+      this.resetLine();
       return pos;
     }
     if (!m) {
@@ -888,14 +892,14 @@ export class HttpMessageParser {
     }
     if (!crlf) anomaly(m, 'bare_lf', 'chunk line ended by LF without CR');
     if (this.state === CHUNK_END) {
-      if (e === s) {
+      if (this.lineEmpty) {
         this.beginLine(CHUNK_SIZE);
         return pos;
       }
       // Chunk data longer than its size line said: try the line as the next size.
       anomaly(m, 'invalid_chunk_framing', 'no CRLF after chunk data');
     }
-    if (e === s) {
+    if (this.lineEmpty) {
       anomaly(m, 'invalid_chunk_framing', 'empty line where a chunk size was expected');
       if (++this.emptyChunkLines > 4) {
         this.invalidChunk(m, timeMs, 'repeated empty chunk-size lines');
@@ -961,7 +965,7 @@ export class HttpMessageParser {
       const s = this.lineStart;
       const e = this.lineEnd;
       this.resetLine();
-      if (e === s) {
+      if (this.lineEmpty) {
         const headers = m.headers;
         const raw = m.rawHeaders;
         this.buildHeaders(m);
@@ -971,7 +975,7 @@ export class HttpMessageParser {
         this.done(timeMs, true);
         return pos;
       }
-      if (this.lines.length / 2 - 1 < this.limits.maxHeaders) this.lines.push(s, e);
+      if (e > s && this.lines.length / 2 - 1 < this.limits.maxHeaders) this.lines.push(s, e);
     }
     return pos;
   }

@@ -34,6 +34,8 @@ export class HttpSession {
   private readonly req: HttpMessageParser;
   private readonly resp: HttpMessageParser;
   private readonly queue: Pending[] = [];
+  /** Request messages -> their transaction, also after it left the queue (answered early). */
+  private readonly byReq = new WeakMap<HttpMessage, Pending>();
   private txCount = 0;
   /** Set once the connection became a tunnel: everything after is raw stream. */
   tunnel: 'upgrade' | 'connect' | undefined;
@@ -139,17 +141,17 @@ export class HttpSession {
   private requestHead(m: HttpMessage): HeadDecision {
     const p = this.newPending();
     p.reqMsg = m;
+    this.byReq.set(m, p);
     p.tx.request = toRequest(m);
     if (m.method === 'CONNECT' || headerValues(m, 'upgrade').length > 0) p.wantsTunnel = true;
     return 'body';
   }
 
   private requestDone(m: HttpMessage): boolean {
-    let p = this.queue.find((q) => q.reqMsg === m);
+    let p = this.byReq.get(m);
     if (!p) {
       // The head never completed (gap, end of stream): still a transaction with what we saw.
-      const existing = this.findByRequest(m);
-      p = existing ?? this.newPending();
+      p = this.newPending();
       p.reqMsg = m;
     }
     p.tx.request = toRequest(m);
@@ -162,11 +164,6 @@ export class HttpSession {
     if (!this.queue.includes(p)) return false; // already answered
     // Client bytes after a CONNECT/Upgrade request wait until the response says tunnel or not.
     return p.wantsTunnel && m.complete;
-  }
-
-  private findByRequest(m: HttpMessage): Pending | undefined {
-    for (const q of this.queue) if (q.reqMsg === m) return q;
-    return undefined;
   }
 
   // ---- responses ----------------------------------------------------------------------------
