@@ -86,3 +86,112 @@ test('curl -> python https: both sides plaintext exact, both pids, one connectio
     srv.child.kill('SIGKILL');
   }
 });
+
+/** Checks that every request i (path /req/i) and its response are attributed to the connection
+ * whose local port the client printed, on the client and on the server. */
+function checkPerConnection(evs: CaptureEvent[], clientPid: number, serverPid: number, ports: Map<number, number>, n: number) {
+  const tcpPortOf = new Map<bigint, number>(); // cookie -> local port, from the TCP events
+  const tcpPeerOf = new Map<bigint, number>();
+  for (const e of evs) {
+    if ((e.type === 'send' || e.type === 'recv' || e.type === 'established') && e.localPort) {
+      tcpPortOf.set(e.socketCookie, e.localPort);
+      tcpPeerOf.set(e.socketCookie, e.remotePort);
+    }
+  }
+  for (let i = 0; i < n; i++) {
+    const port = ports.get(i);
+    assert.ok(port, `client printed no port for request ${i}`);
+    const tag = `/req/${i}`;
+    const has = (e: CaptureEvent, s: string) => e.payload.toString('latin1').includes(s);
+    const cw = evs.find((e) => e.pid === clientPid && e.type === 'tls_write' && has(e, `POST ${tag} `));
+    const sr = evs.find((e) => e.pid === serverPid && e.type === 'tls_read' && has(e, `POST ${tag} `));
+    const sw = evs.find((e) => e.pid === serverPid && e.type === 'tls_write' && has(e, `path=${tag} `));
+    const cr = evs.find((e) => e.pid === clientPid && e.type === 'tls_read' && has(e, `path=${tag} `));
+    for (const [name, e] of [['client write', cw], ['server read', sr], ['server write', sw], ['client read', cr]] as const) {
+      assert.ok(e, `request ${i}: no ${name}\n${describeTls(evs)}`);
+      assert.notEqual(e.tlsLink, 'none', `request ${i}: ${name} unlinked`);
+      assert.notEqual(e.socketCookie, 0n);
+    }
+    // Client side: both directions on the socket whose local port is the one the client printed.
+    assert.equal(cw!.socketCookie, cr!.socketCookie, `request ${i}: client write/read on different sockets`);
+    assert.equal(tcpPortOf.get(cw!.socketCookie), port, `request ${i}: client plaintext on the wrong connection`);
+    assert.equal(cw!.localPort, port);
+    // Server side: the socket whose peer port is the client's port.
+    assert.equal(sr!.socketCookie, sw!.socketCookie, `request ${i}: server read/write on different sockets`);
+    assert.equal(tcpPeerOf.get(sr!.socketCookie), port, `request ${i}: server plaintext on the wrong connection`);
+    assert.equal(sr!.remotePort, port);
+  }
+}
+
+test('node https client -> node https server: 24 concurrent requests each on the right connection', async () => {
+  const { startNodeHttps, nodeClientScript } = await import('./tls-helpers');
+  const srv = await startNodeHttps(ns, cert);
+  const cap = new Capture(ns);
+  const N = 24;
+  try {
+    const r = await ns.run('node', [nodeClientScript(cert), String(srv.port), String(N), cert.cert], 30_000);
+    assert.equal(r.code, 0, r.stderr + r.stdout);
+    const ports = new Map<number, number>();
+    for (const m of r.stdout.matchAll(/^REQ (\d+) (\d+) 200 /gm)) ports.set(Number(m[1]), Number(m[2]));
+    assert.equal(ports.size, N, r.stdout);
+    await cap.waitFor((evs) => evs.filter((e) => e.pid === r.pid && e.type === 'tls_read').length >= N, 8000, 'client reads');
+    await cap.waitFor((evs) => evs.filter((e) => e.pid === srv.child.pid && e.type === 'tls_write').length >= N, 8000, 'server writes');
+    checkPerConnection(cap.events, r.pid, srv.child.pid!, ports, N);
+    // Node uses a memory BIO: links are inferred, and say so.
+    const tls = cap.events.filter((e) => isTls(e) && (e.pid === r.pid || e.pid === srv.child.pid));
+    assert.ok(tls.some((e) => e.tlsLink === 'inferred'), describeTls(cap.events));
+    assert.ok(tls.every((e) => e.tlsLibrary === '/usr/bin/node'), describeTls(tls));
+    // Exact request bytes on both ends for one request.
+    const body5 = 'client-body-5-xxxxx';
+    const req5 = plaintext(cap.events, (e) => e.pid === r.pid && e.type === 'tls_write' && e.payload.includes('/req/5 '));
+    assert.match(req5, new RegExp(`^POST /req/5 HTTP/1.1\r\n`));
+    const sreq5 = plaintext(cap.events, (e) => e.pid === srv.child.pid && e.type === 'tls_read' && e.payload.includes('/req/5 '));
+    assert.equal(sreq5, req5);
+    assert.ok((req5.endsWith(body5) || cap.events.some((e) => e.pid === r.pid && e.type === 'tls_write' && e.payload.toString() === body5)), req5);
+    const c = cap.sensor.counters().tls!;
+    assert.equal(c.unlinked, 0, JSON.stringify(c));
+  } finally {
+    await cap.sensor.close();
+    srv.child.kill('SIGKILL');
+  }
+});
+
+test('python client -> node https server', async () => {
+  const { startNodeHttps } = await import('./tls-helpers');
+  const srv = await startNodeHttps(ns, cert);
+  const cap = new Capture(ns);
+  try {
+    const py = String.raw`
+import ssl, sys, urllib.request
+ctx = ssl.create_default_context(cafile=sys.argv[2])
+req = urllib.request.Request('https://127.0.0.1:%s/py/path' % sys.argv[1], data=b'py-body-123', headers={'X-From': 'python'})
+with urllib.request.urlopen(req, context=ctx) as r:
+    sys.stdout.write(r.read().decode())
+`;
+    const r = await ns.run('python3', ['-c', py, String(srv.port), cert.cert], 20_000);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /^node-server conn=1 path=\/py\/path body=py-body-123\n$/);
+    const client = (e: CaptureEvent) => e.pid === r.pid;
+    const server = (e: CaptureEvent) => e.pid === srv.child.pid;
+    await cap.waitFor((evs) => evs.some((e) => client(e) && e.type === 'tls_read' && e.payload.includes('py-body-123')), 5000, 'python read');
+    await cap.waitFor((evs) => evs.some((e) => server(e) && e.type === 'tls_read' && e.payload.includes('py-body-123')), 5000, 'server read');
+    const req = plaintext(cap.events, (e) => client(e) && e.type === 'tls_write');
+    assert.match(req, /^POST \/py\/path HTTP\/1.1\r\n/);
+    assert.ok(req.endsWith('\r\n\r\npy-body-123'), req);
+    assert.equal(plaintext(cap.events, (e) => server(e) && e.type === 'tls_read'), req);
+    const resp = plaintext(cap.events, (e) => client(e) && e.type === 'tls_read');
+    assert.ok(resp.endsWith('node-server conn=1 path=/py/path body=py-body-123\n'), resp);
+    assert.equal(plaintext(cap.events, (e) => server(e) && e.type === 'tls_write'), resp);
+    const cw = cap.events.find((e) => client(e) && e.type === 'tls_write')!;
+    const sr = cap.events.find((e) => server(e) && e.type === 'tls_read')!;
+    assert.equal(cw.tlsLink, 'exact');
+    assert.equal(cw.tlsLibrary, '/usr/lib/x86_64-linux-gnu/libssl.so.3');
+    assert.equal(sr.tlsLink, 'inferred');
+    assert.equal(sr.tlsLibrary, '/usr/bin/node');
+    assert.equal(sr.remotePort, cw.localPort, 'both ends of one connection');
+    assert.equal(sr.localPort, srv.port);
+  } finally {
+    await cap.sensor.close();
+    srv.child.kill('SIGKILL');
+  }
+});
