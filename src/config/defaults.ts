@@ -37,7 +37,7 @@ export function defaultConfig(): ProctapConfig {
       memory_bytes: 256 * 1024 * 1024,
       incident_body_bytes: 4096,
     },
-    incidents: { repeat_window_seconds: 300, keep: 10000 },
+    incidents: { repeat_window_seconds: 300, keep: 5000 },
     redaction: {
       enabled: true,
       headers: ['authorization', 'proxy-authorization', 'cookie', 'set-cookie'],

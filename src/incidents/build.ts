@@ -59,8 +59,19 @@ function header(headers: readonly HttpHeader[], name: string): string | undefine
   return headers.find((h) => h.name.toLowerCase() === n)?.value;
 }
 
+/**
+ * A copy that owns exactly its bytes. Small Buffer.from() copies are slices of Node's shared 8 KiB
+ * pool, and an incident held for hours would keep a whole slab alive for a few hundred bytes.
+ */
+export function ownedCopy(src: Buffer, n = src.length): Buffer {
+  const len = Math.min(n, src.length);
+  const b = Buffer.allocUnsafeSlow(len);
+  src.copy(b, 0, 0, len);
+  return b;
+}
+
 function capBody(body: Buffer, fullLength: number, truncatedBefore: boolean, cap: number): { body: Buffer; truncated: boolean } {
-  const kept = body.length > cap ? Buffer.from(body.subarray(0, cap)) : Buffer.from(body);
+  const kept = ownedCopy(body, cap);
   return { body: kept, truncated: truncatedBefore || kept.length < fullLength };
 }
 
@@ -145,7 +156,7 @@ export function incidentFromTransaction(tx: HttpTransaction, scored: ScoreResult
 export function incidentFromStream(chunk: StreamChunk, scored: ScoreResult, direction: TrafficDirection, ctx: BuildContext): Incident {
   const redactor = new Redactor(ctx.config.redaction);
   const cap = ctx.config.limits.incident_body_bytes;
-  const data = Buffer.from(chunk.data.subarray(0, cap));
+  const data = ownedCopy(chunk.data, cap);
   return finish(
     {
       timeMs: ctx.nowMs,
