@@ -497,6 +497,7 @@ export class Transaction {
     for (const k of ['REQBODY_ERROR', 'REQBODY_PROCESSOR_ERROR', 'MULTIPART_STRICT_ERROR', 'MULTIPART_UNMATCHED_BOUNDARY', 'INBOUND_DATA_ERROR', 'OUTBOUND_DATA_ERROR']) s.set(k, '0');
     s.set('FILES_COMBINED_SIZE', '0');
     s.set('HIGHEST_SEVERITY', '255');
+    s.set('REQBODY_PROCESSOR', '');
     const ct = (this.header('content-type') ?? '').toLowerCase();
     if (ct.startsWith('multipart/form-data')) this.setBodyProcessor('MULTIPART');
     else if (ct.startsWith('application/x-www-form-urlencoded')) this.setBodyProcessor('URLENCODED');
@@ -518,9 +519,11 @@ export class Transaction {
       return;
     }
     const text = body.toString('latin1');
-    this.scalars.set('REQUEST_BODY', text);
     const s = this.scalars;
     const proc = this.bodyProcessor;
+    // As ModSecurity v2 (which CRS is tested on): REQUEST_BODY holds the raw body for the
+    // URLENCODED processor or when a rule forced it (CRS does when no processor applies).
+    if (proc === 'URLENCODED' || this.forceRequestBodyVariable) this.scalars.set('REQUEST_BODY', text);
     const fail = (msg: string): void => {
       s.set('REQBODY_ERROR', '1');
       s.set('REQBODY_ERROR_MSG', msg);
