@@ -21,8 +21,12 @@ import type {
   WireSubscribeIncidentsRequest,
 } from './wire';
 
-/** Objects queued on one subscriber's stream before further events to it are dropped (and counted). */
-const SUBSCRIBER_QUEUE_LIMIT = 10_000;
+/**
+ * Events queued on one subscriber's stream before further events to it are dropped and counted
+ * (drops_total{stage="grpc_subscriber"}); a slow console can catch up with ListIncidents. Bounds the
+ * memory a stalled client can pin (an event carries up to two capped bodies).
+ */
+const SUBSCRIBER_QUEUE_LIMIT = 1000;
 
 type Unary<Req, Res> = (call: grpc.ServerUnaryCall<Req, Res>, cb: grpc.sendUnaryData<Res>) => void;
 
