@@ -1,0 +1,187 @@
+// Who the TLS probes touch: HTTPS off (no uprobes, no plaintext), per-pid probes leave other
+// processes unprobed, per-file probes only count non-targets as filtered, a new process matching
+// a comm filter is held at exec and seen from its first SSL call, per-pid probes go when the
+// process exits, and `openssl s_server -www` (BIO_f_ssl) is a blind spot while its client is seen.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import * as crypto from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { CaptureEvent } from '../src/capture';
+import { Sensor } from '../src/capture';
+import { Capture, Netns, collectExit, describe, sleep, tmpDir, waitForLine } from './capture-helpers';
+import { RESPONSE_BODY, describeTls, isTls, makeCert, plaintext, startPyHttps, type Cert } from './tls-helpers';
+
+let ns: Netns;
+let cert: Cert;
+before(() => {
+  ns = new Netns();
+  cert = makeCert();
+});
+after(() => ns?.remove());
+
+function curlArgs(port: number, p: string): string[] {
+  return ['-s', '--http1.1', '--cacert', cert.cert, '-A', 'proctap-test', `https://127.0.0.1:${port}${p}`];
+}
+
+test('HTTPS capture off: no TLS programs, no uprobes, no plaintext events', async () => {
+  const srv = await startPyHttps(ns, cert);
+  const cap = new Capture(ns, { https: false });
+  try {
+    assert.equal(cap.sensor.tls, undefined);
+    assert.ok(!cap.sensor.programs().some((p) => p.name.startsWith('pt_tls_')), 'TLS programs not loaded');
+    const r = await ns.run('curl', curlArgs(srv.port, '/off'));
+    assert.equal(r.code, 0, r.stderr);
+    await cap.waitFor((evs) => evs.some((e) => e.pid === r.pid && e.type === 'recv'), 5000, 'curl ciphertext recv');
+    await sleep(200);
+    assert.equal(cap.events.filter(isTls).length, 0);
+    // The TCP events are there (ciphertext), unmarked: nothing claims their plaintext.
+    const tcp = cap.events.filter((e) => e.pid === r.pid && (e.type === 'send' || e.type === 'recv'));
+    assert.ok(tcp.length > 0 && tcp.every((e) => !e.flags.tlsCiphertext));
+    assert.ok(!tcp.some((e) => e.payload.includes('/off')), 'no plaintext in the TCP payloads');
+    const c = cap.sensor.counters();
+    assert.equal(c.tlsEvents, 0);
+    assert.equal(c.tls, undefined);
+  } finally {
+    await cap.sensor.close();
+    srv.child.kill('SIGKILL');
+  }
+});
+
+test('per-pid probes: a non-target process using the same libssl is not probed at all', async () => {
+  const srv = await startPyHttps(ns, cert);
+  // Target: the server's pid only (pid mode). curl is not a target.
+  const sensor = new Sensor({ filter: { include: { pids: [srv.child.pid!] } } });
+  const events: CaptureEvent[] = [];
+  sensor.onEvents((evs) => events.push(...evs));
+  try {
+    assert.equal(sensor.tls?.mode, 'pid');
+    // The server imported ssl before it printed LISTEN: its libssl is found in its maps.
+    const att = sensor.tls!.list();
+    assert.ok(att.length >= 1 && att.every((a) => a.scope === srv.child.pid), JSON.stringify(att));
+    const r = await ns.run('curl', curlArgs(srv.port, '/nontarget'));
+    assert.equal(r.code, 0, r.stderr);
+    const end = Date.now() + 5000;
+    while (!events.some((e) => e.type === 'tls_write' && e.pid === srv.child.pid) && Date.now() < end) await sleep(25);
+    const srvTls = events.filter((e) => isTls(e) && e.pid === srv.child.pid);
+    assert.ok(srvTls.some((e) => e.type === 'tls_read' && e.payload.includes('GET /nontarget ')), describeTls(events));
+    assert.ok(!events.some((e) => e.pid === r.pid), 'nothing from the non-target');
+    const c = sensor.counters().tls!;
+    // Every uprobe hit was the target's: the non-target's SSL calls never trapped.
+    assert.equal(c.filtered, 0, JSON.stringify(c));
+    assert.ok(c.calls >= 2, JSON.stringify(c));
+    assert.equal(c.events, srvTls.length, 'every plaintext event is the target\'s');
+  } finally {
+    await sensor.close();
+    srv.child.kill('SIGKILL');
+  }
+});
+
+test('per-file probes: a non-target in another netns traps but is filtered in the kernel', async () => {
+  const other = new Netns();
+  const srv2 = await startPyHttps(other, cert);
+  const cap = new Capture(ns); // targets: our first netns only
+  try {
+    assert.equal(cap.sensor.tls?.mode, 'file');
+    const r = await other.run('curl', curlArgs(srv2.port, '/elsewhere'));
+    assert.equal(r.code, 0, r.stderr);
+    await sleep(300);
+    assert.ok(!cap.events.some((e) => e.pid === r.pid || e.pid === srv2.child.pid), describe(cap.events));
+    const c = cap.sensor.counters().tls!;
+    assert.ok(c.filtered >= 2, `non-target SSL calls counted as filtered: ${JSON.stringify(c)}`);
+    assert.equal(c.events, 0);
+  } finally {
+    await cap.sensor.close();
+    srv2.child.kill('SIGKILL');
+    other.remove();
+  }
+});
+
+/** A uniquely named symlink to a binary: the kernel's comm is the link's name. */
+function uniqueComm(target: string, prefix: string): { bin: string; comm: string } {
+  const dir = tmpDir();
+  const comm = `${prefix}${crypto.randomBytes(3).toString('hex')}`.slice(0, 15);
+  const bin = path.join(dir, comm);
+  fs.symlinkSync(target, bin);
+  return { bin, comm };
+}
+
+test('comm filter (pid mode): a curl started after the sensor is held at exec and seen from its first SSL call; probes go at exit', async () => {
+  const srv = await startPyHttps(ns, cert);
+  const { bin, comm } = uniqueComm('/usr/bin/curl', 'ptcurl');
+  const sensor = new Sensor({ filter: { include: { comms: [comm] } } });
+  const events: CaptureEvent[] = [];
+  sensor.onEvents((evs) => events.push(...evs));
+  try {
+    assert.equal(sensor.tls?.mode, 'pid');
+    assert.equal(sensor.tls!.list().length, 0, 'no target yet, nothing attached');
+    const r = await ns.run(bin, curlArgs(srv.port, '/held?first=1'));
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout, `${RESPONSE_BODY}/held?first=1\n`);
+    const end = Date.now() + 5000;
+    while (!events.some((e) => e.pid === r.pid && e.type === 'tls_read') && Date.now() < end) await sleep(25);
+    const writes = events.filter((e) => e.pid === r.pid && e.type === 'tls_write');
+    assert.ok(writes.length >= 1, describeTls(events));
+    // The first SSL_write of the process is the request, complete.
+    assert.match(writes[0].payload.toString('latin1'), /^GET \/held\?first=1 HTTP\/1.1\r\n/);
+    assert.ok(plaintext(events, (e) => e.pid === r.pid && e.type === 'tls_write').endsWith('\r\n\r\n'));
+    assert.ok(plaintext(events, (e) => e.pid === r.pid && e.type === 'tls_read').endsWith(`${RESPONSE_BODY}/held?first=1\n`));
+    assert.ok(writes.every((e) => e.tlsLink === 'exact' && e.comm === comm));
+    const c = sensor.counters().tls!;
+    assert.ok(c.held >= 1, `held at exec: ${JSON.stringify(c)}`);
+    assert.ok(!events.some((e) => e.pid === srv.child.pid), 'the server is not a target');
+    // The process is gone: its per-pid probes are detached (exit notification).
+    const end2 = Date.now() + 3000;
+    while (sensor.tls!.list().some((a) => a.scope === r.pid) && Date.now() < end2) await sleep(25);
+    assert.deepEqual(sensor.tls!.list().filter((a) => a.scope === r.pid), []);
+    assert.equal(sensor.counters().tls!.links, 0);
+  } finally {
+    await sensor.close();
+    srv.child.kill('SIGKILL');
+  }
+});
+
+test('never attached twice: one attachment per (scope, file) across discovery paths', async () => {
+  const srv = await startPyHttps(ns, cert);
+  const { bin, comm } = uniqueComm('/usr/bin/python3', 'ptpy');
+  // The python client maps libssl.so.3 (found in its maps) and is also attached at exec to the
+  // system libssl as its root sees it: the same file.
+  const sensor = new Sensor({ filter: { include: { comms: [comm] } } });
+  try {
+    const child = ns.spawn(bin, ['-c', `import ssl, time, sys; print("READY", flush=True); time.sleep(1.0)`]);
+    await waitForLine(child, /READY/);
+    await sleep(400); // the rescans after exec have run
+    const att = sensor.tls!.list().filter((a) => a.scope === child.pid);
+    assert.equal(att.length, 1, JSON.stringify(att));
+    assert.equal(att[0].path, '/usr/lib/x86_64-linux-gnu/libssl.so.3');
+    const keys = sensor.tls!.list().map((a) => `${a.scope}|${a.path}`);
+    assert.equal(new Set(keys).size, keys.length);
+    await collectExit(child, 5000);
+  } finally {
+    await sensor.close();
+    srv.child.kill('SIGKILL');
+  }
+});
+
+test('openssl s_server -www (BIO_f_ssl) is a blind spot; the curl client side is still seen', async () => {
+  const child = ns.spawn('openssl', ['s_server', '-www', '-accept', '127.0.0.1:0', '-cert', cert.cert, '-key', cert.key, '-naccept', '1']);
+  // s_server prints "ACCEPT 127.0.0.1:PORT" once it listens.
+  const m = await waitForLine(child, /ACCEPT\s+\S*:(\d+)/);
+  const port = Number(m[1]);
+  const cap = new Capture(ns);
+  try {
+    const r = await ns.run('curl', curlArgs(port, '/blind'));
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /s_server -www/);
+    const client = (e: CaptureEvent) => e.pid === r.pid;
+    await cap.waitFor((evs) => evs.some((e) => client(e) && e.type === 'tls_read' && e.payload.includes('s_server')), 5000, 'curl reads');
+    assert.match(plaintext(cap.events, (e) => client(e) && e.type === 'tls_write'), /^GET \/blind HTTP\/1.1\r\n/);
+    // The server's plaintext goes through BIO_f_ssl (ssl_read_internal/ssl_write_internal), not the
+    // exported SSL_read/SSL_write: no plaintext events from it.
+    assert.equal(cap.events.filter((e) => isTls(e) && e.pid === child.pid).length, 0, describeTls(cap.events));
+    assert.ok(cap.events.some((e) => e.pid === child.pid && e.type === 'recv'), 'its ciphertext is still captured');
+  } finally {
+    await cap.sensor.close();
+    child.kill('SIGKILL');
+  }
+});
