@@ -185,7 +185,7 @@ export class FlowTable {
       localRole: ev.role !== 'unknown' ? ev.role : role,
       netnsIno: ev.netnsIno,
       socketCookie: ev.socketCookie,
-      process: this.opts.processInfo?.(ev.pid, ev) ?? { pid: ev.pid, uid: ev.uid, comm: ev.comm, cgroupId: ev.cgroupId },
+      process: ev.pid > 0 ? this.processOf(ev) : undefined,
       tls: false,
       startMs: ev.timeMs,
       lastMs: ev.timeMs,
@@ -200,9 +200,15 @@ export class FlowTable {
     return lf;
   }
 
-  /** Later events can tell us what the first did not (the full tuple at 'established'). */
+  private processOf(ev: CaptureEvent): ProcessInfo {
+    return this.opts.processInfo?.(ev.pid, ev) ?? { pid: ev.pid, uid: ev.uid, comm: ev.comm, cgroupId: ev.cgroupId };
+  }
+
+  /** Later events can tell us what the first did not (the full tuple at 'established', the process). */
   private learn(lf: LiveFlow, ev: CaptureEvent): void {
     const f = lf.flow;
+    // Events from softirq context (e.g. a server socket's 'established') carry no process.
+    if (!f.process && ev.pid > 0) f.process = this.processOf(ev);
     if (ev.type === 'established' || (f.client.port === 0 && f.server.port === 0)) {
       if (!ev.remotePort && !ev.localPort) return;
       const role: SocketRole = f.localRole === 'unknown' ? this.roleOf(ev) : f.localRole;
