@@ -6,6 +6,7 @@
 #ifdef PROCTAP_HAVE_HYPERSCAN
 #include <hs/hs.h>
 
+#include <cstdlib>
 #include <string>
 #include <vector>
 
@@ -105,7 +106,41 @@ Napi::Value Scan(const Napi::CallbackInfo& info) {
   return Napi::Number::New(env, static_cast<double>(ctx.n));
 }
 
+// hsSerialize(db) -> Buffer: the compiled database as bytes (cached on disk by the caller).
+Napi::Value Serialize(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Db* d = info[0].As<Napi::External<Db>>().Data();
+  char* bytes = nullptr;
+  size_t len = 0;
+  if (hs_serialize_database(d->db, &bytes, &len) != HS_SUCCESS) {
+    Napi::Error::New(env, "hsSerialize failed").ThrowAsJavaScriptException();
+    return env.Null();
+  }
+  Napi::Buffer<char> out = Napi::Buffer<char>::Copy(env, bytes, len);
+  free(bytes);
+  return out;
+}
+
+// hsDeserialize(buf) -> External, or throws when the bytes are not a database for this libhs/CPU.
+Napi::Value Deserialize(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Napi::Buffer<char> b = info[0].As<Napi::Buffer<char>>();
+  hs_database_t* db = nullptr;
+  if (hs_deserialize_database(b.Data(), b.Length(), &db) != HS_SUCCESS) {
+    Napi::Error::New(env, "hsDeserialize: not a usable database").ThrowAsJavaScriptException();
+    return env.Null();
+  }
+  if (hs_alloc_scratch(db, &g_scratch) != HS_SUCCESS) {
+    hs_free_database(db);
+    Napi::Error::New(env, "hsDeserialize: cannot allocate scratch").ThrowAsJavaScriptException();
+    return env.Null();
+  }
+  return Napi::External<Db>::New(env, new Db{db}, FreeDb);
+}
+
 void Init(Napi::Env env, Napi::Object exports) {
+  exports.Set("hsSerialize", Napi::Function::New(env, Serialize));
+  exports.Set("hsDeserialize", Napi::Function::New(env, Deserialize));
   exports.Set("hsCompile", Napi::Function::New(env, Compile));
   exports.Set("hsScan", Napi::Function::New(env, Scan));
 }

@@ -25,27 +25,30 @@ export interface ParseContext {
 /** Splits `(opt; opt:"a\;b"; ...)` on unescaped semicolons, as Suricata does. */
 export function splitOptions(body: string): string[] {
   const out: string[] = [];
-  let cur = '';
-  for (let i = 0; i < body.length; i++) {
-    const ch = body[i];
-    if (ch === '\\' && i + 1 < body.length) {
-      cur += ch + body[i + 1];
-      i++;
+  let start = 0;
+  let from = 0;
+  for (;;) {
+    const semi = body.indexOf(';', from);
+    if (semi < 0) break;
+    // Count the backslashes right before ';': an odd number escapes it.
+    let bs = 0;
+    for (let k = semi - 1; k >= start && body.charCodeAt(k) === 92; k--) bs++;
+    if (bs % 2 === 1) {
+      from = semi + 1;
       continue;
     }
-    if (ch === ';') {
-      out.push(cur.trim());
-      cur = '';
-      continue;
-    }
-    cur += ch;
+    const opt = body.slice(start, semi).trim();
+    if (opt) out.push(opt);
+    start = from = semi + 1;
   }
-  if (cur.trim()) out.push(cur.trim());
-  return out.filter((o) => o.length > 0);
+  const last = body.slice(start).trim();
+  if (last) out.push(last);
+  return out;
 }
 
 /** Splits the header on whitespace while keeping bracketed lists (`[1.2.3.4, 5.6.7.8]`) whole. */
 function splitHeader(h: string): string[] {
+  if (!h.includes('[')) return h.split(/\s+/).filter(Boolean);
   const out: string[] = [];
   let depth = 0;
   let cur = '';

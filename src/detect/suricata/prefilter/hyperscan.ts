@@ -1,10 +1,18 @@
-// Hyperscan prefilter through our addon (native/src/hyperscan.cc): one literal database per rule group.
+// Hyperscan prefilter through our addon (native/src/hyperscan.cc): one literal database per rule
+// group. Compiled databases are cached on disk by content hash (like Suricata's sgh-mpm cache), so
+// a restart with the same rules skips the compile; PROCTAP_HS_CACHE=<dir> moves it, '' disables it.
+import { createHash } from 'crypto';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
 import { loadAddon } from '../../../native/addon';
 import type { MultiPattern, PatternSpec } from './types';
 
 interface HsAddon {
   hsCompile(patterns: Buffer[], caseless: Uint8Array): object;
   hsScan(db: object, buf: Buffer, offset: number, length: number, out: Uint32Array): number;
+  hsSerialize(db: object): Buffer;
+  hsDeserialize(b: Buffer): object;
 }
 
 let addon: HsAddon | null | undefined;
@@ -21,6 +29,54 @@ export function hyperscanAddon(): HsAddon | null {
   return addon;
 }
 
+const MAX_CACHE_FILES = 256;
+
+function cacheDir(): string | undefined {
+  const env = process.env.PROCTAP_HS_CACHE;
+  if (env === '') return undefined;
+  return env ?? path.join(os.tmpdir(), `proctap-hs-cache-${process.getuid?.() ?? 0}`);
+}
+
+function compileCached(hs: HsAddon, patterns: PatternSpec[], flags: Uint8Array): object {
+  const dir = cacheDir();
+  let file: string | undefined;
+  if (dir) {
+    const h = createHash('sha256');
+    h.update(flags);
+    for (const p of patterns) {
+      const len = Buffer.allocUnsafe(4);
+      len.writeUInt32LE(p.bytes.length);
+      h.update(len).update(p.bytes);
+    }
+    file = path.join(dir, h.digest('hex') + '.hsdb');
+    try {
+      return hs.hsDeserialize(fs.readFileSync(file));
+    } catch {
+      /* not cached yet, or from another libhs/CPU: compile */
+    }
+  }
+  const db = hs.hsCompile(
+    patterns.map((p) => p.bytes),
+    flags,
+  );
+  if (dir && file) {
+    try {
+      fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+      const tmp = `${file}.${process.pid}.tmp`;
+      fs.writeFileSync(tmp, hs.hsSerialize(db));
+      fs.renameSync(tmp, file);
+      const names = fs.readdirSync(dir).filter((n) => n.endsWith('.hsdb'));
+      if (names.length > MAX_CACHE_FILES) {
+        const byAge = names.map((n) => ({ n, t: fs.statSync(path.join(dir, n)).mtimeMs })).sort((a, b) => a.t - b.t);
+        for (const { n } of byAge.slice(0, names.length - MAX_CACHE_FILES)) fs.rmSync(path.join(dir, n), { force: true });
+      }
+    } catch {
+      /* a cache we cannot write only costs time */
+    }
+  }
+  return db;
+}
+
 export class HyperscanMatcher implements MultiPattern {
   readonly engine = 'hyperscan' as const;
   private readonly db: object;
@@ -29,7 +85,7 @@ export class HyperscanMatcher implements MultiPattern {
   constructor(private readonly hs: HsAddon, patterns: PatternSpec[]) {
     const flags = new Uint8Array(patterns.length);
     patterns.forEach((p, i) => (flags[i] = p.nocase ? 1 : 0));
-    this.db = hs.hsCompile(patterns.map((p) => p.bytes), flags);
+    this.db = compileCached(hs, patterns, flags);
     this.out = new Uint32Array(patterns.length);
   }
 
