@@ -186,6 +186,7 @@ export class Transaction {
     for (let r: Rule | undefined = starter; r; r = r.next) {
       if (!this.evalRule(r)) return false;
     }
+    if (process.env.CRS_TRACE) process.stderr.write(`match ${starter.id} ${starter.file.replace(/.*\//, "")}:${starter.line}\n`);
     if (starter.log !== false && !starter.internal) this.record(starter);
     if (starter.disruptive && starter.disruptive !== 'pass' && this.disruptive === undefined && starter.log !== false) {
       this.disruptive = { ruleId: starter.id, action: starter.disruptive, status: starter.status };

@@ -62,9 +62,12 @@ interface RawInput {
   stop_magic?: boolean;
 }
 
+/** The CRS CI sends from a container network, not loopback (CRS exempts some loopback requests). */
+export const CLIENT_IP = '172.17.0.1';
+
 function buildRequest(input: RawInput, opts: FtwReadOptions): CrsRequest {
-  if (input.encoded_request) return parseRawRequest(Buffer.from(input.encoded_request, 'base64'));
-  if (input.raw_request) return parseRawRequest(Buffer.from(String(input.raw_request).replace(/\r?\n/g, '\r\n'), 'latin1'));
+  if (input.encoded_request) return { ...parseRawRequest(Buffer.from(input.encoded_request, 'base64')), clientIp: CLIENT_IP };
+  if (input.raw_request) return { ...parseRawRequest(Buffer.from(String(input.raw_request).replace(/\r?\n/g, '\r\n'), 'latin1')), clientIp: CLIENT_IP };
   const headers: Array<[string, string]> = Object.entries(input.headers ?? {}).map(([k, v]) => [k, String(v)]);
   let data: string | undefined;
   if (Array.isArray(input.data)) data = input.data.map(String).join('\r\n') + '\r\n';
@@ -75,6 +78,16 @@ function buildRequest(input: RawInput, opts: FtwReadOptions): CrsRequest {
     if (!headers.some(([k]) => k.toLowerCase() === 'content-length')) headers.push(['Content-Length', String(body.length)]);
     if (opts.defaultContentType && !headers.some(([k]) => k.toLowerCase() === 'content-type')) headers.push(['Content-Type', opts.defaultContentType]);
   }
+  // HTTP/1.1 framing as the server applies it: without Content-Length or chunked coding there
+  // is no body; with both, the chunked coding wins and Content-Length is dropped (RFC 9112 6.3).
+  let finalBody = body;
+  const hasHeader = (n: string): boolean => headers.some(([k]) => k.toLowerCase() === n);
+  const chunked = headers.some(([k, v]) => k.toLowerCase() === 'transfer-encoding' && /chunked/i.test(v));
+  if (finalBody && !chunked && !hasHeader('content-length')) finalBody = undefined;
+  if (finalBody && chunked) {
+    finalBody = parseRawRequest(Buffer.concat([Buffer.from('POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n'), finalBody])).body;
+    for (let i = headers.length - 1; i >= 0; i--) if (headers[i][0].toLowerCase() === 'content-length') headers.splice(i, 1);
+  }
   const method = input.method ?? 'GET';
   const uri = input.uri ?? '/';
   const version = input.version ?? 'HTTP/1.1';
@@ -83,7 +96,8 @@ function buildRequest(input: RawInput, opts: FtwReadOptions): CrsRequest {
     uri: Buffer.from(uri, 'utf8').toString('latin1'),
     version,
     headers: headers.map(([k, v]) => [k, Buffer.from(v, 'utf8').toString('latin1')]),
-    body,
+    body: finalBody,
+    clientIp: CLIENT_IP,
   };
 }
 
