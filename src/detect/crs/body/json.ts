@@ -1,5 +1,5 @@
 // JSON body processor: flattens the document into arguments named like ModSecurity v3 does
-// (json.a.b, arrays as json.list.array_0). Strings keep their UTF-8 bytes (latin1 view).
+// (json.a.b; array elements keep the array's name). Strings keep their UTF-8 bytes (latin1 view).
 import type { Pair } from './urlencoded';
 
 export function parseJsonBody(body: Buffer, maxDepth = 512): { pairs: Pair[]; error?: string } {
@@ -15,7 +15,8 @@ export function parseJsonBody(body: Buffer, maxDepth = 512): { pairs: Pair[]; er
   const walk = (v: unknown, name: string, depth: number): void => {
     if (depth > maxDepth) { tooDeep = true; return; }
     if (Array.isArray(v)) {
-      v.forEach((x, i) => walk(x, `${name}.array_${i}`, depth + 1));
+      // ModSecurity v2 (CRS's reference) names array elements like the array itself.
+      for (const x of v) walk(x, name, depth + 1);
     } else if (v !== null && typeof v === 'object') {
       for (const [k, x] of Object.entries(v as Record<string, unknown>)) walk(x, `${name}.${latin1(k)}`, depth + 1);
     } else {

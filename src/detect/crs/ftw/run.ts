@@ -18,8 +18,14 @@ export interface FtwRunOptions {
   skip?: Set<string>;
 }
 
+/** Control bytes as ModSecurity's log escapes them (\x0d), so a log entry stays on one line. */
+function esc(s: string): string {
+  // eslint-disable-next-line no-control-regex
+  return s.replace(/[\x00-\x1f\x7f]/g, (c) => '\\x' + c.charCodeAt(0).toString(16).padStart(2, '0'));
+}
+
 export function logLine(m: RuleMatch): string {
-  return `ModSecurity: Warning. Matched "Operator" against variable \`${m.target}' (Value: \`${m.matched}') [file "rules"] [line "0"] [id "${m.id}"] [rev "${m.rev ?? ''}"] [msg "${m.msg}"] [data "${m.data ?? ''}"] [severity "${m.severity}"] ${m.tags.map((t) => `[tag "${t}"]`).join(' ')}`;
+  return `ModSecurity: Warning. Matched "Operator" against variable \`${m.target}' (Value: \`${esc(m.matched)}') [file "rules"] [line "0"] [id "${m.id}"] [rev "${m.rev ?? ''}"] [msg "${esc(m.msg)}"] [data "${esc(m.data ?? '')}"] [severity "${m.severity}"] ${m.tags.map((t) => `[tag "${t}"]`).join(' ')}`;
 }
 
 export function runSuite(engine: CrsEngine, tests: FtwTest[], opts: FtwRunOptions = {}): FtwOutcome[] {
