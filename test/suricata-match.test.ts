@@ -2,7 +2,7 @@
 // flowbits, thresholds, per-flow address binding, run-time disabling, category selection.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { loadRulesText } from '../src/detect/suricata';
+import { hostAddressVars, loadRulesText } from '../src/detect/suricata';
 import { chunk, flow, tx } from './suricata-helpers';
 
 function sids(ms: Array<{ id: number }>): number[] {
@@ -182,6 +182,10 @@ test('per-flow HOME_NET binding, run-time disable, category selection', () => {
   assert.deepEqual(sids(engine.matchRequest(t, { addressVars: { HOME_NET: '203.0.113.5' } })), []);
   assert.deepEqual(sids(engine.matchRequest(t, { addressVars: { HOME_NET: '198.51.100.7' } })), [2]);
   assert.equal(engine.select({ classtypes: ['attempted-admin'] }), 1);
+  // The sensor's binding from the flow: this host is the server here, so "inbound" rule 2 applies.
+  const local = { ...f, localRole: 'server' as const };
+  assert.deepEqual(hostAddressVars(local), { HOME_NET: '198.51.100.7', EXTERNAL_NET: '203.0.113.5' });
+  assert.deepEqual(sids(engine.matchRequest(tx({ uri: '/beacon', flow: local }), { addressVars: hostAddressVars(local) })), [2]);
   assert.equal(engine.select({}), 2);
 });
 

@@ -36,6 +36,16 @@ export interface MatchOptions {
   nowMs?: number;
 }
 
+/**
+ * The per-flow binding a host sensor uses: HOME_NET is this host's end of the flow and
+ * EXTERNAL_NET the peer (undefined when the flow does not say which end is local).
+ */
+export function hostAddressVars(flow: FlowInfo): Record<string, string> | undefined {
+  if (flow.localRole === 'client') return { HOME_NET: flow.client.addr, EXTERNAL_NET: flow.server.addr };
+  if (flow.localRole === 'server') return { HOME_NET: flow.server.addr, EXTERNAL_NET: flow.client.addr };
+  return undefined;
+}
+
 /** Which rules take part: by ET category (msg prefix), classtype, or rule file. Empty = all. */
 export interface RuleSelection {
   categories?: string[];

@@ -1,7 +1,10 @@
 // Public API of the Suricata/ET engine (see README "ET engine").
 export { loadRules, loadRulesText, formatReport } from './load';
 export type { LoadOptions, LoadReport, LoadFailure, RuleSource } from './load';
-export { SuricataEngine } from './engine';
+export { SuricataEngine, hostAddressVars } from './engine';
 export type { EtMatch, MatchOptions, RuleSelection } from './engine';
 export { DEFAULT_ADDRESS_VARS, DEFAULT_PORT_VARS } from './vars';
 export type { Rule } from './types';
+export { alertToEve, type EveAlertRecord } from './eve';
+export { replayWithEngine, type ReplaySummary, type ReplayAlert } from './replay';
+export { updateRules, ruleFilesIn, DEFAULT_ET_URL, RulesUpdateError, type UpdateOptions, type UpdateResult } from './update';

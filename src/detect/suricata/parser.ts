@@ -11,7 +11,8 @@ import type { ClassTable } from './classification';
 import type { Direction, Rule, RuleProto } from './types';
 import { addrVars, parseAddr, parsePorts, type AddressEnv } from './vars';
 
-const SUPPORTED_PROTOS = new Set<RuleProto>(['tcp', 'http', 'http1', 'tcp-pkt', 'tcp-stream']);
+// 'ip' rules run on the TCP payloads we see (the only IP traffic this engine is given).
+const SUPPORTED_PROTOS = new Set<RuleProto>(['tcp', 'http', 'http1', 'tcp-pkt', 'tcp-stream', 'ip']);
 const ACTIONS = new Set(['alert', 'drop', 'reject', 'rejectsrc', 'rejectdst', 'rejectboth', 'pass', 'config']);
 
 export { RuleLoadError };
@@ -139,7 +140,7 @@ function finish(b: RuleBuilder, text: string, file: string, line: number, idx: n
   const lists = b.lists.filter((l) => l.items.length > 0 || l.absent);
   const httpLists = lists.filter((l) => l.buffer.name !== 'payload');
   const kind: Rule['kind'] = httpLists.length > 0 ? 'http' : 'stream';
-  if (kind === 'http' && (h.proto === 'tcp-pkt' || h.proto === 'tcp-stream')) {
+  if (kind === 'http' && (h.proto === 'tcp-pkt' || h.proto === 'tcp-stream' || h.proto === 'ip')) {
     throw new RuleLoadError('syntax error', `${h.proto} rule cannot use HTTP buffers`);
   }
   let dirs: Direction[];

@@ -183,7 +183,7 @@ export interface PortSet {
   exclude: Array<[number, number]>;
 }
 
-export type RuleProto = 'tcp' | 'http' | 'tcp-pkt' | 'tcp-stream' | 'http1';
+export type RuleProto = 'tcp' | 'http' | 'tcp-pkt' | 'tcp-stream' | 'http1' | 'ip';
 
 export interface Rule {
   /** Index in the rule set (load order). */
