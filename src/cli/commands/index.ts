@@ -8,6 +8,7 @@ import { register as config } from './config';
 import { register as mask } from './mask';
 import { register as rule } from './rule';
 import { register as replay } from './replay';
+import { register as agent } from './agent';
 import { register as rules } from './rules';
 
 export type RegisterCommand = (program: Command) => void;
@@ -20,5 +21,6 @@ export const commands: RegisterCommand[] = [
   mask,
   rule,
   replay,
+  agent,
   rules,
 ];
