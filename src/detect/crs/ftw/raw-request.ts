@@ -28,7 +28,7 @@ export function parseRawRequest(raw: Buffer): CrsRequest {
     if (c < 0) continue;
     headers.push([l.slice(0, c), l.slice(c + 1).trim()]);
   }
-  let bodyBuf = Buffer.from(body, 'latin1');
+  let bodyBuf: Buffer = Buffer.from(body, 'latin1');
   const te = headers.find(([k]) => k.toLowerCase() === 'transfer-encoding')?.[1] ?? '';
   if (/chunked/i.test(te)) bodyBuf = dechunk(bodyBuf);
   return { method, uri, version, headers, body: bodyBuf, requestLine };

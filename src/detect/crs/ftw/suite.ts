@@ -80,7 +80,7 @@ function buildRequest(input: RawInput, opts: FtwReadOptions): CrsRequest {
   }
   // HTTP/1.1 framing as the server applies it: without Content-Length or chunked coding there
   // is no body; with both, the chunked coding wins and Content-Length is dropped (RFC 9112 6.3).
-  let finalBody = body;
+  let finalBody: Buffer | undefined = body;
   const hasHeader = (n: string): boolean => headers.some(([k]) => k.toLowerCase() === n);
   const chunked = headers.some(([k, v]) => k.toLowerCase() === 'transfer-encoding' && /chunked/i.test(v));
   if (finalBody && !chunked && !hasHeader('content-length')) finalBody = undefined;

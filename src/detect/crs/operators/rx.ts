@@ -6,12 +6,12 @@ import { registerOperator } from './registry';
 import { compileRegex, fromRe2 } from '../regex/compile';
 import { bufOf } from '../tvalue';
 import { compileMacro, hasMacro } from '../macro';
-import type RE2 from 're2';
 import type { Transaction } from '../transaction';
+import { REWRITES, type Matcher } from '../regex/rewrites';
 
-function run(re: RE2, tx: Transaction, buf: Buffer): boolean {
+function run(re: Matcher, tx: Transaction, buf: Buffer): boolean {
   if (!tx.capturing) return re.test(buf);
-  const m = re.exec(buf) as unknown as Array<Buffer | undefined> | null;
+  const m = re.exec(buf);
   if (!m) return false;
   const groups: string[] = [];
   for (let i = 0; i < m.length && i < 10; i++) {
@@ -29,11 +29,22 @@ function rx(arg: string) {
       name: 'rx',
       arg,
       evaluate(tx: Transaction, v: { s: string; buf?: Buffer }) {
-        return run(compileRegex(macro(tx, tx.currentRule)), tx, bufOf(v));
+        return run(compileRegex(macro(tx, tx.currentRule)) as unknown as Matcher, tx, bufOf(v));
       },
     };
   }
-  const re = compileRegex(arg);
+  const rewrite = REWRITES.get(arg);
+  if (rewrite) {
+    const m: Matcher = rewrite.build ? rewrite.build() : (compileRegex(rewrite.pattern as string) as unknown as Matcher);
+    return {
+      name: 'rx',
+      arg,
+      evaluate(tx: Transaction, v: { s: string; buf?: Buffer }) {
+        return run(m, tx, bufOf(v));
+      },
+    };
+  }
+  const re = compileRegex(arg) as unknown as Matcher;
   return {
     name: 'rx',
     arg,

@@ -33,8 +33,10 @@ export function readDirectives(file: string, content: string): RawDirective[] {
   return out;
 }
 
-/** Splits a directive into its name and arguments; quoted arguments keep inner backslashes
- * except `\"` (resp. `\'`), which becomes the quote, as ModSecurity's parser does. */
+/** Splits a directive into its name and arguments. Inside quotes, `\"` (resp. `\'`) becomes the
+ * quote and `\\` one backslash; other backslashes stay. That is how Apache's config reader (and so
+ * ModSecurity v2, which CRS is written and tested for) reads them: CRS 3.3 writes a regex's literal
+ * backslash as `\\\\` (920460, 941330 tests depend on it); CRS 4 avoids the construct. */
 export function tokenize(text: string): string[] {
   const out: string[] = [];
   let i = 0;
@@ -50,6 +52,7 @@ export function tokenize(text: string): string[] {
       while (i < n) {
         const c = text[i];
         if (c === '\\' && text[i + 1] === q) { s += q; i += 2; continue; }
+        if (c === '\\' && text[i + 1] === '\\') { s += '\\'; i += 2; continue; }
         if (c === q) { closed = true; i++; break; }
         s += c;
         i++;
