@@ -187,19 +187,22 @@ async function main() {
   for (const rate of [RATE, RATE * 2]) {
     const sink = inNs('python3', ['-c', SINK]);
     const sport = Number((await line(sink, /LISTEN (\d+)/))[1]);
-    const s = new Sensor({ filter: { include: { comms: ['ptbenchflood'] } }, processInfo: true });
+    const s = new Sensor({ filter: { include: { comms: ['ptbenchflood'] } }, processInfo: true, bpfStats: true });
     const st = counting(s);
     const cpu0 = process.cpuUsage();
     const fl = inNs(path.join(tmp, 'ptbenchflood'), [String(sport), String(rate), String(FLOOD_SECONDS)]);
     const out = await finish(fl);
     await sleep(300);
+    const send = s.programs().find((p) => p.name === 'pt_sock_send' || p.name === 'pt_sys_exit');
+    const bpfNs = send && send.runCount ? send.runTimeNs / send.runCount : NaN;
     const c = await s.close();
     const cpu = process.cpuUsage(cpu0);
     const [n, secs] = out.trim().split(' ').map(Number);
     const sends = n; // one event per write
     console.log(
       `  flood at ${rate} writes/s:     ${(n / secs).toFixed(0)} writes/s made, ${(st.events / secs).toFixed(0)} events/s into JS, ` +
-        `${st.events} received of ${sends + 3} (incl. 3 connection events), ${drops(c)}; sensor process ${((cpu.user + cpu.system) / Math.max(1, st.events)).toFixed(2)} us CPU/event`,
+        `${st.events} received of ${sends + 3} (incl. 3 connection events), ${drops(c)}; sensor process ${((cpu.user + cpu.system) / Math.max(1, st.events)).toFixed(2)} us CPU/event; ` +
+        `BPF ${bpfNs.toFixed(0)} ns per ${send?.name} run (all runs, incl. other processes' filtered ones)`,
     );
     sink.kill();
   }

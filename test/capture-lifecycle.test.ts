@@ -32,11 +32,16 @@ for (const capturePath of ['sock-tracepoints', 'syscalls'] as const) {
   test(`close() removes every program and link (${capturePath})`, async () => {
     const sensor = new Sensor({ capturePath, filter: { include: { comms: ['proctap-none'] } } });
     const progs = sensor.programs();
-    const expected = capturePath === 'syscalls' ? ['pt_state', 'pt_sys_enter', 'pt_sys_exit'] : ['pt_sock_recv', 'pt_sock_send', 'pt_state'];
-    assert.deepEqual(progs.map((p) => p.name).sort(), expected.sort());
+    const names = progs.map((p) => p.name);
+    const own = capturePath === 'syscalls' ? ['pt_state', 'pt_sys_enter', 'pt_sys_exit'] : ['pt_sock_recv', 'pt_sock_send', 'pt_state'];
+    const other = capturePath === 'syscalls' ? /^pt_sock_/ : /^pt_sys_/;
+    for (const n of own) assert.ok(names.includes(n), `${n} loaded: ${names}`);
+    assert.ok(!names.some((n) => other.test(n)), `the other path's programs are not loaded: ${names}`);
+    assert.ok(names.every((n) => n.startsWith('pt_')), `${names}`);
     for (const p of progs) {
       assert.ok(progExists(p.id), `prog ${p.name} id ${p.id} loaded`);
-      assert.ok(p.linkId > 0 && linkExists(p.linkId), `link of ${p.name}`);
+      // The capture path's programs are attached by the loader (the TLS family attaches per target).
+      if (own.includes(p.name)) assert.ok(p.linkId > 0 && linkExists(p.linkId), `link of ${p.name}`);
     }
     const shown = spawnSync('bpftool', ['prog', 'show'], { encoding: 'utf8' }).stdout;
     for (const p of progs) assert.match(shown, new RegExp(`^${p.id}: \\S+\\s+name ${p.name.slice(0, 15)}`, 'm'));
@@ -60,7 +65,7 @@ for (const sig of ['SIGINT', 'SIGTERM', 'SIGKILL'] as const) {
     try {
       const m = await waitForLine(child, /PROGS (.*)\n/, 20_000);
       const progs = JSON.parse(m[1]) as { id: number; linkId: number; name: string }[];
-      assert.equal(progs.length, 3);
+      assert.ok(progs.length >= 3 && progs.some((p) => p.name === 'pt_state'), m[1]);
       assert.ok(progs.every((p) => progExists(p.id)));
       const exited = new Promise((r) => child.on('exit', r));
       child.kill(sig);

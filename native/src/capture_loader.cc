@@ -133,6 +133,15 @@ bool CaptureLoader::Open(const CaptureLoaderOptions& opts, std::string* err) {
     return false;
   }
 
+  if (opts.bpf_stats) {
+    stats_fd_ = bpf_enable_stats(BPF_STATS_RUN_TIME);
+    if (stats_fd_ < 0) {
+      *err = Errno("enabling BPF statistics", errno);
+      Close();
+      return false;
+    }
+  }
+
   config_ = {};
   config_.self_pid = static_cast<uint32_t>(getpid());
   config_.cap_bytes = opts.cap_bytes;
@@ -257,7 +266,11 @@ std::vector<CaptureProgramInfo> CaptureLoader::Programs() const {
     info.name = bpf_program__name(prog);
     struct bpf_prog_info pi {};
     uint32_t len = sizeof(pi);
-    if (bpf_program__fd(prog) >= 0 && bpf_obj_get_info_by_fd(bpf_program__fd(prog), &pi, &len) == 0) info.prog_id = pi.id;
+    if (bpf_program__fd(prog) >= 0 && bpf_obj_get_info_by_fd(bpf_program__fd(prog), &pi, &len) == 0) {
+      info.prog_id = pi.id;
+      info.run_count = pi.run_cnt;
+      info.run_time_ns = pi.run_time_ns;
+    }
     for (size_t i = 0; i < links_.size(); i++) {
       if (link_names_[i] != info.name) continue;
       struct bpf_link_info li {};
@@ -284,6 +297,8 @@ void CaptureLoader::Close() {
   Detach();
   if (skel_) sensor_bpf__destroy(skel_);
   skel_ = nullptr;
+  if (stats_fd_ >= 0) close(stats_fd_);
+  stats_fd_ = -1;
 }
 
 }  // namespace proctap

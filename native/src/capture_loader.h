@@ -21,6 +21,8 @@ struct CaptureLoaderOptions {
   uint32_t cap_bytes = PT_DEFAULT_CAPTURE;
   uint32_t wakeup_bytes = 256u << 10;
   bool tls_enabled = false;
+  // Keep kernel BPF run-time statistics on while open (BPF_ENABLE_STATS; host-wide, ~20 ns a run).
+  bool bpf_stats = false;
   // Program name prefixes to load besides the capture path's own (e.g. "pt_tls_"); programs of
   // these families are loaded but attached by their own code (uprobes need a target).
   std::vector<std::string> extra_families;
@@ -37,6 +39,8 @@ struct CaptureProgramInfo {
   std::string name;
   uint32_t prog_id = 0;
   uint32_t link_id = 0;  // 0 when not attached by the loader
+  uint64_t run_count = 0;    // counted only while BPF stats are enabled (bpf_stats option)
+  uint64_t run_time_ns = 0;
 };
 
 class CaptureLoader {
@@ -68,6 +72,7 @@ class CaptureLoader {
   std::vector<std::string> link_names_;
   pt_config config_{};
   std::string path_;
+  int stats_fd_ = -1;
 };
 
 }  // namespace proctap

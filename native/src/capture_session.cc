@@ -68,6 +68,7 @@ class CaptureSession : public Napi::ObjectWrap<CaptureSession> {
     lo.cap_bytes = num("maxBytes", lo.cap_bytes);
     lo.wakeup_bytes = num("wakeupBytes", lo.wakeup_bytes);
     lo.tls_enabled = o.Get("tls").ToBoolean().Value();
+    lo.bpf_stats = o.Get("bpfStats").ToBoolean().Value();
     if (o.Get("extraFamilies").IsArray()) {
       Napi::Array a = o.Get("extraFamilies").As<Napi::Array>();
       for (uint32_t i = 0; i < a.Length(); i++) lo.extra_families.push_back(a.Get(i).ToString().Utf8Value());
@@ -295,6 +296,8 @@ class CaptureSession : public Napi::ObjectWrap<CaptureSession> {
       p.Set("name", progs[i].name);
       p.Set("id", progs[i].prog_id);
       p.Set("linkId", progs[i].link_id);
+      p.Set("runCount", static_cast<double>(progs[i].run_count));
+      p.Set("runTimeNs", static_cast<double>(progs[i].run_time_ns));
       a.Set(i, p);
     }
     return a;

@@ -19,6 +19,8 @@ export interface NativeSessionOptions {
   maxQueuedBatches?: number;
   pollMs?: number;
   tls?: boolean;
+  /** Keep kernel BPF run-time statistics on while open (host-wide; a few ns per program run). */
+  bpfStats?: boolean;
   /** Program name prefixes of other probe families to load (they attach themselves). */
   extraFamilies?: string[];
 }
@@ -46,6 +48,9 @@ export interface NativeProgram {
   name: string;
   id: number;
   linkId: number;
+  /** Runs and total run time; they advance only while BPF statistics are enabled (bpfStats). */
+  runCount: number;
+  runTimeNs: number;
 }
 
 export interface NativeCaptureSession {

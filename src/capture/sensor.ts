@@ -215,6 +215,7 @@ export class Sensor {
       this.wake();
       return;
     }
+    if (this.listeners.size === 0 && !this.iterating) return; // nobody to decode for
     const { events, malformed } = decodeBatch(buf, this.clock);
     this.malformed += malformed;
     this.tls?.decorate(events);
