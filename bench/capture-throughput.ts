@@ -2,6 +2,7 @@
 //  1. keep-alive HTTP load (wrk) against a local node server: req/s without the sensor, with the
 //     sensor capturing the server, and with the sensor attached but the load filtered out;
 //     events/s delivered into JS and drops while capturing.
+// The TLS probes are off (https: false): this measures the TCP capture path.
 //  2. a paced flood of small writes (C client -> sink): events/s into JS and drops at a fixed rate.
 // Usage: node --import tsx bench/capture-throughput.ts [--seconds 5] [--rounds 2] [--rate 120000]
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
@@ -144,7 +145,7 @@ async function main() {
   for (let r = 0; r < ROUNDS; r++) {
     base.push(await wrk(port));
 
-    const s1 = new Sensor({ filter: { include: { pids: [server.pid!] } } });
+    const s1 = new Sensor({ https: false, filter: { include: { pids: [server.pid!] } } });
     capPath = s1.capturePath;
     const st = counting(s1);
     const t0 = process.hrtime.bigint();
@@ -157,7 +158,7 @@ async function main() {
     capCpu.push((cpu.user + cpu.system) / Math.max(1, st.events));
     capDrops += c1.drops;
 
-    const s2 = new Sensor({ filter: { include: { comms: ['proctap-none'] } } });
+    const s2 = new Sensor({ https: false, filter: { include: { comms: ['proctap-none'] } } });
     const st2 = counting(s2);
     excl.push(await wrk(port));
     const c2 = await s2.close();
@@ -171,7 +172,7 @@ async function main() {
 
   // Everything in the namespace: server and wrk, both directions.
   {
-    const s = new Sensor({ filter: { include: { netns: [nsIno] } } });
+    const s = new Sensor({ https: false, filter: { include: { netns: [nsIno] } } });
     const st = counting(s);
     const t0 = process.hrtime.bigint();
     const rps = await wrk(port);
@@ -187,7 +188,7 @@ async function main() {
   for (const rate of [RATE, RATE * 2]) {
     const sink = inNs('python3', ['-c', SINK]);
     const sport = Number((await line(sink, /LISTEN (\d+)/))[1]);
-    const s = new Sensor({ filter: { include: { comms: ['ptbenchflood'] } }, processInfo: true, bpfStats: true });
+    const s = new Sensor({ https: false, filter: { include: { comms: ['ptbenchflood'] } }, processInfo: true, bpfStats: true });
     const st = counting(s);
     const cpu0 = process.cpuUsage();
     const fl = inNs(path.join(tmp, 'ptbenchflood'), [String(sport), String(rate), String(FLOOD_SECONDS)]);

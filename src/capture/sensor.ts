@@ -34,6 +34,8 @@ export interface SensorOptions {
   processInfo?: boolean;
   /** Events buffered for async iteration before they are dropped (default 100000). */
   maxBufferedEvents?: number;
+  /** Keep kernel BPF run-time statistics on (programs() then reports run counts and time). */
+  bpfStats?: boolean;
   /** HTTPS plaintext through OpenSSL uprobes (default true); false: no uprobes, no TLS events. */
   https?: boolean;
   /** How the TLS probes are attached (src/capture/tls/manager.ts). */
@@ -110,6 +112,7 @@ export class Sensor {
         batchBytes: opts.batchBytes,
         maxQueuedBatches: opts.maxQueuedBatches,
         pollMs: opts.pollMs,
+        bpfStats: opts.bpfStats,
         tls: opts.https !== false,
         extraFamilies: opts.https !== false ? ['pt_tls_'] : undefined,
       },
