@@ -1,7 +1,7 @@
 // Rule language: header, options, keyword table, variables, fast-pattern choice, load errors.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { loadRulesText } from '../src/detect/suricata';
+import { loadRulesText, ruleMetadata } from '../src/detect/suricata';
 import { parseContentBytes } from '../src/detect/suricata/bytes';
 import { patternStrength } from '../src/detect/suricata/fast-pattern';
 import { AddressEnv, DEFAULT_ADDRESS_VARS, matchAddr, parseAddr, parseIp, parsePorts, matchPort } from '../src/detect/suricata/vars';
@@ -31,7 +31,8 @@ test('a rule parses into header, lists and metadata', () => {
   assert.equal(r.kind, 'http');
   assert.deepEqual(r.lists.map((l) => l.buffer.name), ['http.method', 'http.uri', 'http.user_agent']);
   assert.equal(r.fast?.pattern.toString(), '/gate.php');
-  assert.deepEqual(r.metadata.former_category, ['MALWARE']);
+  assert.deepEqual(ruleMetadata(r).former_category, ['MALWARE']);
+  assert.deepEqual(ruleMetadata(r).signature_severity, ['Major']);
 });
 
 test('legacy modifiers move the previous content; pcre flags choose buffers', () => {

@@ -38,7 +38,8 @@ export class RuleBuilder {
   classtype?: string;
   priority?: number;
   references: string[] = [];
-  metadata: Record<string, string[]> = {};
+  /** Raw `metadata:` values; parsed on first use of Rule.metadata. */
+  metadataText: string[] = [];
   flow: FlowCond = {};
   flowbits: FlowbitsOp[] = [];
   noalert = false;

@@ -5,6 +5,7 @@ import type { HttpTransaction } from '../../protocols/http/types';
 import { eveTimestamp } from '../../outputs/eve';
 import type { EtMatch } from './engine';
 import { parseIp } from './vars';
+import { ruleMetadata } from './parser';
 
 export interface EveAlertRecord {
   timestamp: string;
@@ -92,7 +93,7 @@ export function alertToEve(m: EtMatch, flow: FlowInfo, timeMs: number, tx?: Http
   };
   if (appProto) rec.app_proto = appProto;
   // The rule's metadata, plus what matched (alert.metadata keeps the record valid for Suricata's schema).
-  rec.alert.metadata = { ...m.rule.metadata, proctap_buffer: [m.target], proctap_matched: [m.matched] };
+  rec.alert.metadata = { ...ruleMetadata(m.rule), proctap_buffer: [m.target], proctap_matched: [m.matched] };
   if (tx) {
     rec.tx_id = tx.index;
     const hostRaw = header(tx, 'host');

@@ -8,3 +8,4 @@ export type { Rule } from './types';
 export { alertToEve, type EveAlertRecord } from './eve';
 export { replayWithEngine, type ReplaySummary, type ReplayAlert } from './replay';
 export { updateRules, ruleFilesIn, DEFAULT_ET_URL, RulesUpdateError, type UpdateOptions, type UpdateResult } from './update';
+export { ruleMetadata } from './parser';

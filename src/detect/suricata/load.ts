@@ -57,17 +57,35 @@ const RULE_START = /^(alert|drop|reject|rejectsrc|rejectdst|rejectboth|pass)\s/;
 const DISABLED = /^#+\s*(alert|drop|reject|rejectsrc|rejectdst|rejectboth|pass)\s+\S+\s.*\(.*\bsid\s*:/;
 const HTTP_TCP = new Set(['http', 'http1', 'tcp', 'tcp-pkt', 'tcp-stream']);
 
-/** Yields complete rule statements with the line they start on (joins `\` continuations). */
-function* statements(text: string): Generator<{ line: number; text: string; disabled: boolean }> {
-  const lines = text.split(/\r?\n/);
-  for (let i = 0; i < lines.length; i++) {
-    let t = lines[i].trim();
-    const start = i + 1;
-    while (t.endsWith('\\') && i + 1 < lines.length) {
-      t = t.slice(0, -1) + lines[++i].trim();
+/**
+ * Yields complete rule statements with the line they start on (joins `\` continuations). Lines
+ * are decoded one by one from the file's bytes, so a kept rule text never pins the whole file.
+ */
+function* statements(data: Buffer | string): Generator<{ line: number; text: string; disabled: boolean }> {
+  const buf = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
+  let pos = 0;
+  let lineNo = 0;
+  const nextLine = (): string | undefined => {
+    if (pos >= buf.length) return undefined;
+    let end = buf.indexOf(10, pos);
+    if (end < 0) end = buf.length;
+    const s = buf.toString('utf8', pos, end > pos && buf[end - 1] === 13 ? end - 1 : end);
+    pos = end + 1;
+    lineNo++;
+    return s;
+  };
+  for (;;) {
+    const raw = nextLine();
+    if (raw === undefined) return;
+    let t = raw.trim();
+    const start = lineNo;
+    while (t.endsWith('\\')) {
+      const more = nextLine();
+      if (more === undefined) break;
+      t = t.slice(0, -1) + more.trim();
     }
     if (!t) continue;
-    if (t.startsWith('#')) {
+    if (t.charCodeAt(0) === 35) {
       if (DISABLED.test(t)) yield { line: start, text: t, disabled: true };
       continue;
     }
@@ -113,7 +131,7 @@ function loadRulesInner(sources: Array<RuleSource | string>, opts: LoadOptions, 
     groups: 0,
   };
   for (const src of srcs) {
-    const text = src.text ?? fs.readFileSync(src.file, 'utf8');
+    const text = src.text ?? fs.readFileSync(src.file);
     for (const st of statements(text)) {
       if (st.disabled) {
         report.total++;

@@ -7,6 +7,7 @@ import { RuleLoadError } from './errors';
 import { selectFastPattern } from './fast-pattern';
 import { lookupKeyword, UnsupportedKeyword } from './keywords/registry';
 import './keywords';
+import { parseMetadata } from './keywords/metadata';
 import type { ClassTable } from './classification';
 import type { Direction, Rule, RuleProto } from './types';
 import { addrVars, parseAddr, parsePorts, type AddressEnv } from './vars';
@@ -98,12 +99,33 @@ export function parseHeader(text: string, ctx: ParseContext): RuleHeader {
   }
 }
 
+// ET repeats a few hundred distinct headers over tens of thousands of rules: parse each once.
+// Header objects are immutable once built, so rules share them.
+const headerCache = new WeakMap<ParseContext, Map<string, RuleHeader | RuleLoadError>>();
+
+function cachedHeader(text: string, ctx: ParseContext): RuleHeader {
+  let m = headerCache.get(ctx);
+  if (!m) headerCache.set(ctx, (m = new Map()));
+  let h = m.get(text);
+  if (!h) {
+    try {
+      h = parseHeader(text, ctx);
+    } catch (e) {
+      if (!(e instanceof RuleLoadError)) throw e;
+      h = e;
+    }
+    m.set(text, h);
+  }
+  if (h instanceof RuleLoadError) throw h;
+  return h;
+}
+
 /** Parses one rule (already joined across continuation lines). */
 export function parseRule(text: string, file: string, line: number, idx: number, ctx: ParseContext): Rule {
   const open = text.indexOf('(');
   const close = text.lastIndexOf(')');
   if (open < 0 || close < open) throw new RuleLoadError('syntax error', 'rule options must be enclosed in ( )');
-  const header = parseHeader(text.slice(0, open).trim(), ctx);
+  const header = cachedHeader(text.slice(0, open).trim(), ctx);
   const b = new RuleBuilder(header);
   for (const opt of splitOptions(text.slice(open + 1, close))) {
     const colon = indexOfUnescaped(opt, ':');
@@ -182,7 +204,6 @@ function finish(b: RuleBuilder, text: string, file: string, line: number, idx: n
     classtype: b.classtype,
     priority: b.priority,
     references: b.references,
-    metadata: b.metadata,
     flow: b.flow,
     flowbits: b.flowbits,
     noalert: b.noalert,
@@ -200,9 +221,16 @@ function finish(b: RuleBuilder, text: string, file: string, line: number, idx: n
     category: catMatch ? catMatch[1] : '',
     severity: b.priority ?? cls?.priority ?? 3,
     order: idx,
+    metadataText: b.metadataText,
+    fast: undefined,
   };
   rule.fast = selectFastPattern(rule);
   return rule;
+}
+
+/** A rule's `metadata:` pairs, parsed when asked for (kept as text in the rule). */
+export function ruleMetadata(rule: Rule): Record<string, string[]> {
+  return parseMetadata(rule.metadataText);
 }
 
 export { BUFFERS };

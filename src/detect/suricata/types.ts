@@ -204,7 +204,8 @@ export interface Rule {
   classtype?: string;
   priority?: number;
   references: string[];
-  metadata: Record<string, string[]>;
+  /** Raw `metadata:` values; see ruleMetadata() for the parsed pairs. */
+  metadataText: string[];
   flow: FlowCond;
   flowbits: FlowbitsOp[];
   noalert: boolean;
