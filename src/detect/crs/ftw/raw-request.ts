@@ -31,6 +31,12 @@ export function parseRawRequest(raw: Buffer): CrsRequest {
   let bodyBuf: Buffer = Buffer.from(body, 'latin1');
   const te = headers.find(([k]) => k.toLowerCase() === 'transfer-encoding')?.[1] ?? '';
   if (/chunked/i.test(te)) bodyBuf = dechunk(bodyBuf);
+  else {
+    // the server reads Content-Length bytes (none without the header)
+    const cl = headers.find(([k]) => k.toLowerCase() === 'content-length')?.[1];
+    const n = cl !== undefined && /^\d+$/.test(cl) ? Number(cl) : 0;
+    bodyBuf = bodyBuf.subarray(0, n);
+  }
   return { method, uri, version, headers, body: bodyBuf, requestLine };
 }
 

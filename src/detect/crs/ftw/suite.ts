@@ -67,7 +67,8 @@ export const CLIENT_IP = '172.17.0.1';
 
 function buildRequest(input: RawInput, opts: FtwReadOptions): CrsRequest {
   if (input.encoded_request) return { ...parseRawRequest(Buffer.from(input.encoded_request, 'base64')), clientIp: CLIENT_IP };
-  if (input.raw_request) return { ...parseRawRequest(Buffer.from(String(input.raw_request).replace(/\r?\n/g, '\r\n'), 'latin1')), clientIp: CLIENT_IP };
+  // old ftw wrote raw_request text to the socket UTF-8 encoded
+  if (input.raw_request) return { ...parseRawRequest(Buffer.from(String(input.raw_request), 'utf8')), clientIp: CLIENT_IP };
   const headers: Array<[string, string]> = Object.entries(input.headers ?? {}).map(([k, v]) => [k, String(v)]);
   let data: string | undefined;
   if (Array.isArray(input.data)) data = input.data.map(String).join('\r\n') + '\r\n';
