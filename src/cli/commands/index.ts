@@ -9,6 +9,7 @@ import { register as mask } from './mask';
 import { register as rule } from './rule';
 import { register as replay } from './replay';
 import { register as agent } from './agent';
+import { register as demo } from './demo';
 import { register as rules } from './rules';
 
 export type RegisterCommand = (program: Command) => void;
@@ -22,5 +23,6 @@ export const commands: RegisterCommand[] = [
   rule,
   replay,
   agent,
+  demo,
   rules,
 ];
