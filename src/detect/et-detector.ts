@@ -20,6 +20,7 @@ export interface EtDetectorOptions {
 }
 
 const MAX_FAILURES = 50;
+const CRLF = Buffer.from('\r\n');
 
 /** Rule files under the given paths: a directory gives its *.rules (sorted), a file itself. */
 export function etRuleFiles(paths: string[]): { files: string[]; missing: string[] } {
@@ -123,20 +124,38 @@ export class EtDetector implements Detector {
     return true;
   }
 
+  /**
+   * Rules with raw content in `alert http` and `alert tcp` rules inspect the TCP payload in Suricata,
+   * HTTP flows included: they run here on the message's bytes as they were on the wire (line,
+   * headers, body), as one stream chunk starting a payload.
+   */
+  private streamOf(tx: HttpTransaction, dir: 'to_server' | 'to_client'): StreamChunk | undefined {
+    const m = dir === 'to_server' ? tx.request : tx.response;
+    if (!m) return undefined;
+    return { flow: tx.flow, dir, offset: 0, data: Buffer.concat([m.line, CRLF, m.rawHeaders, m.body]), gapBefore: true, timeMs: m.startMs };
+  }
+
+  private http(tx: HttpTransaction, ctx: DetectionContext, dir: 'to_server' | 'to_client'): RuleMatch[] {
+    const opts = { addressVars: this.vars(tx.flow, ctx) };
+    const e = this.engine!;
+    const m = dir === 'to_server' ? e.matchRequest(tx, opts) : e.matchResponse(tx, opts);
+    const chunk = this.streamOf(tx, dir);
+    const raw = chunk ? e.matchStream(chunk, { ...opts, appProto: 'http' }) : [];
+    const out = [...m, ...raw].map(plain);
+    this.c.matches += out.length;
+    return out;
+  }
+
   evaluateRequest(tx: HttpTransaction, ctx: DetectionContext): RuleMatch[] {
     if (!this.wanted(ctx) || !tx.request) return [];
     this.c.requests++;
-    const m = this.engine!.matchRequest(tx, { addressVars: this.vars(tx.flow, ctx) }).map(plain);
-    this.c.matches += m.length;
-    return m;
+    return this.http(tx, ctx, 'to_server');
   }
 
   evaluateResponse(tx: HttpTransaction, ctx: DetectionContext): RuleMatch[] {
     if (!this.wanted(ctx) || !tx.response) return [];
     this.c.responses++;
-    const m = this.engine!.matchResponse(tx, { addressVars: this.vars(tx.flow, ctx) }).map(plain);
-    this.c.matches += m.length;
-    return m;
+    return this.http(tx, ctx, 'to_client');
   }
 
   evaluateStream(chunk: StreamChunk, ctx: DetectionContext): RuleMatch[] {
