@@ -146,6 +146,9 @@ bool CaptureLoader::Open(const CaptureLoaderOptions& opts, std::string* err) {
   config_.self_pid = static_cast<uint32_t>(getpid());
   config_.cap_bytes = opts.cap_bytes;
   config_.wakeup_bytes = opts.wakeup_bytes;
+  // Include mode with no entries: nothing passes until the first SetFilter (containment: no
+  // other process's payload in the window between attach and the caller's filter).
+  config_.filter_bits = PT_FILTER_HAS_INCLUDE;
   config_.tls_enabled = opts.tls_enabled ? 1 : 0;
   if (!WriteConfig(err)) {
     Close();
