@@ -54,7 +54,9 @@ export interface LoadReport {
 }
 
 const RULE_START = /^(alert|drop|reject|rejectsrc|rejectdst|rejectboth|pass)\s/;
-const DISABLED = /^#+\s*(alert|drop|reject|rejectsrc|rejectdst|rejectboth|pass)\s+\S+\s.*\(.*\bsid\s*:/;
+// A commented-out rule: '#', an action, and a sid option (checked without backtracking-heavy regexes).
+const DISABLED_START = /^#+\s*(alert|drop|reject|rejectsrc|rejectdst|rejectboth|pass)\s+\S+\s/;
+const SID_OPT = /[(;]\s*sid\s*:/;
 const HTTP_TCP = new Set(['http', 'http1', 'tcp', 'tcp-pkt', 'tcp-stream']);
 
 /**
@@ -86,7 +88,7 @@ function* statements(data: Buffer | string): Generator<{ line: number; text: str
     }
     if (!t) continue;
     if (t.charCodeAt(0) === 35) {
-      if (DISABLED.test(t)) yield { line: start, text: t, disabled: true };
+      if (DISABLED_START.test(t) && t.includes('(') && SID_OPT.test(t)) yield { line: start, text: t, disabled: true };
       continue;
     }
     yield { line: start, text: t, disabled: false };
