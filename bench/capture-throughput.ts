@@ -2,9 +2,11 @@
 //  1. keep-alive HTTP load (wrk) against a local node server: req/s without the sensor, with the
 //     sensor capturing the server, and with the sensor attached but the load filtered out;
 //     events/s delivered into JS and drops while capturing.
-// The TLS probes are off (https: false): this measures the TCP capture path.
+//     On a shared machine req/s is noisy, so the server's own CPU time per request (from /proc;
+//     the BPF programs run in its context) is printed too: that ratio is the steadier figure.
 //  2. a paced flood of small writes (C client -> sink): events/s into JS and drops at a fixed rate.
-// Usage: node --import tsx bench/capture-throughput.ts [--seconds 5] [--rounds 2] [--rate 120000]
+// The TLS probes are off (https: false): this measures the TCP capture path.
+// Usage: node --import tsx bench/capture-throughput.ts [--seconds 2] [--rounds 6] [--rate 120000]
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
@@ -16,8 +18,8 @@ function arg(name: string, def: number): number {
   const i = process.argv.indexOf(`--${name}`);
   return i > 0 ? Number(process.argv[i + 1]) : def;
 }
-const SECONDS = arg('seconds', 5);
-const ROUNDS = arg('rounds', 2);
+const SECONDS = arg('seconds', 2);
+const ROUNDS = arg('rounds', 6);
 const RATE = arg('rate', 120_000);
 const FLOOD_SECONDS = arg('flood-seconds', 4);
 
@@ -100,11 +102,27 @@ c, _ = s.accept()
 while c.recv(1 << 20): pass
 `;
 
+const TICK_US = 1e6 / Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim() || 100);
+
+/** user+system CPU of a process in microseconds. */
+function procCpuUs(pid: number): number {
+  const st = fs.readFileSync(`/proc/${pid}/stat`, 'latin1');
+  const f = st.slice(st.lastIndexOf(')') + 2).split(' ');
+  return (Number(f[11]) + Number(f[12])) * TICK_US;
+}
+
+let serverPid = 0;
+/** Last wrk run: the server's CPU microseconds per request. */
+let lastServerUsPerReq = 0;
+
 async function wrk(port: number): Promise<number> {
+  const cpu0 = serverPid ? procCpuUs(serverPid) : 0;
   const c = inNs('wrk', ['-t1', '-c16', `-d${SECONDS}s`, `http://127.0.0.1:${port}/`]);
   const out = await finish(c);
   const m = out.match(/Requests\/sec:\s+([\d.]+)/);
-  if (!m) throw new Error(`wrk: ${out}`);
+  const total = out.match(/(\d+) requests in/);
+  if (!m || !total) throw new Error(`wrk: ${out}`);
+  if (serverPid) lastServerUsPerReq = (procCpuUs(serverPid) - cpu0) / Number(total[1]);
   return Number(m[1]);
 }
 
@@ -132,43 +150,65 @@ async function main() {
   const nsIno = fs.statSync(`/run/netns/${nsName}`).ino;
   const server = inNs(process.execPath, ['-e', SERVER]);
   const port = Number((await line(server, /LISTEN (\d+)/))[1]);
+  serverPid = server.pid!;
   console.log(`capture-throughput: ${os.cpus().length} CPUs, wrk -t1 -c16 -d${SECONDS}s keep-alive GET (64-byte body), ${ROUNDS} rounds, median`);
 
   const base: number[] = [];
+  const baseCpu: number[] = [];
+  const capCpuSrv: number[] = [];
+  const exclCpu: number[] = [];
   const cap: number[] = [];
   const excl: number[] = [];
   const capRates: number[] = [];
   const capCpu: number[] = [];
+  const capSensorPerReq: number[] = [];
   let capDrops = 0;
   let capPath = '';
   await wrk(port); // warm up the server's JIT
-  for (let r = 0; r < ROUNDS; r++) {
+  // The three conditions run in a rotating order each round, so the load other processes put on
+  // a shared machine spreads over all of them; medians are printed.
+  const runBase = async () => {
     base.push(await wrk(port));
-
+    baseCpu.push(lastServerUsPerReq);
+  };
+  const runCapture = async () => {
     const s1 = new Sensor({ https: false, filter: { include: { pids: [server.pid!] } } });
     capPath = s1.capturePath;
     const st = counting(s1);
     const t0 = process.hrtime.bigint();
     const cpu0 = process.cpuUsage();
     cap.push(await wrk(port));
+    capCpuSrv.push(lastServerUsPerReq);
     const cpu = process.cpuUsage(cpu0);
     const secs = Number(process.hrtime.bigint() - t0) / 1e9;
     const c1 = await s1.close();
     capRates.push(st.events / secs);
     capCpu.push((cpu.user + cpu.system) / Math.max(1, st.events));
+    capSensorPerReq.push((cpu.user + cpu.system) / Math.max(1, cap[cap.length - 1] * secs));
     capDrops += c1.drops;
-
+  };
+  const runFiltered = async () => {
     const s2 = new Sensor({ https: false, filter: { include: { comms: ['proctap-none'] } } });
     const st2 = counting(s2);
     excl.push(await wrk(port));
-    const c2 = await s2.close();
+    exclCpu.push(lastServerUsPerReq);
+    await s2.close();
     if (st2.events !== 0) throw new Error('excluded load was captured');
-    void c2;
+  };
+  const phases = [runBase, runCapture, runFiltered];
+  for (let r = 0; r < ROUNDS; r++) {
+    for (let i = 0; i < phases.length; i++) await phases[(i + r) % phases.length]();
   }
   const b = median(base);
   console.log(`  without sensor:                 ${b.toFixed(0)} req/s`);
   console.log(`  sensor capturing the server:    ${median(cap).toFixed(0)} req/s (${(median(cap) / b).toFixed(3)} of without; target >= 0.85), ${median(capRates).toFixed(0)} events/s into JS, drops ${capDrops} [${capPath}]; sensor process ${median(capCpu).toFixed(2)} us CPU/event`);
   console.log(`  sensor attached, load filtered: ${median(excl).toFixed(0)} req/s (${(median(excl) / b).toFixed(3)} of without)`);
+  const bc = median(baseCpu);
+  console.log(
+    `  server CPU per request:         without ${bc.toFixed(1)} us, capturing ${median(capCpuSrv).toFixed(1)} us ` +
+      `(req/s capacity ratio ${(bc / median(capCpuSrv)).toFixed(3)}), filtered ${median(exclCpu).toFixed(1)} us ` +
+      `(${(bc / median(exclCpu)).toFixed(3)}); sensor process ${median(capSensorPerReq).toFixed(1)} us per request on its own thread/core`,
+  );
 
   // Everything in the namespace: server and wrk, both directions.
   {
