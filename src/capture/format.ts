@@ -38,6 +38,10 @@ export interface CaptureEventJson {
   truncated: boolean;
   payload: string;
   flags?: string[];
+  /** TLS plaintext events (OpenSSL uprobes): how the socket was linked, and the library. */
+  tls?: true;
+  tls_link?: string;
+  library?: string;
 }
 
 export function toJson(e: CaptureEvent): CaptureEventJson {
@@ -66,6 +70,11 @@ export function toJson(e: CaptureEvent): CaptureEventJson {
   if (e.flags.readFault) flags.push('read_fault');
   if (e.flags.tlsCiphertext) flags.push('tls_ciphertext');
   if (flags.length) out.flags = flags;
+  if (e.type === 'tls_write' || e.type === 'tls_read') {
+    out.tls = true;
+    out.tls_link = e.tlsLink ?? 'none';
+    if (e.tlsLibrary) out.library = e.tlsLibrary;
+  }
   return out;
 }
 
@@ -97,6 +106,8 @@ export function toText(e: CaptureEvent): string {
     if (e.flags.truncated) line += ` captured=${e.captured}`;
     if (e.flags.noPayload) line += ' no-payload';
     if (e.flags.readFault) line += ' read-fault';
+    if (e.tlsLink) line += ` tls(${e.tlsLink}${e.tlsLibrary ? ' ' + e.tlsLibrary : ''})`;
+    else if (e.flags.tlsCiphertext) line += ' tls-ciphertext';
     if (e.captured) line += ' ' + preview(e.payload);
   }
   return line;

@@ -17,6 +17,7 @@ interface CaptureCliOptions {
   count?: string;
   json?: boolean;
   capturePath?: string;
+  https?: boolean;
 }
 
 const collect = (v: string, prev: string[]) => [...prev, v];
@@ -72,7 +73,7 @@ async function runCapture(o: CaptureCliOptions): Promise<void> {
   const opts = captureOptionsFromCli(o);
   let sensor: Sensor;
   try {
-    sensor = new Sensor({ filter: opts.filter, maxBytes: opts.maxBytes, ringBytes: opts.ringBytes, capturePath: opts.capturePath });
+    sensor = new Sensor({ filter: opts.filter, maxBytes: opts.maxBytes, ringBytes: opts.ringBytes, capturePath: opts.capturePath, https: o.https !== false });
   } catch (err) {
     if (err instanceof FilterError || err instanceof SensorOptionError) throw new UsageError(err.message);
     throw err;
@@ -112,6 +113,7 @@ async function runCapture(o: CaptureCliOptions): Promise<void> {
     read_faults: c.readFaults,
     no_payload: c.noPayload,
     truncated: c.truncated,
+    ...(c.tls ? { tls_events: c.tls.events, tls_unlinked: c.tls.unlinked, tls_attach_failures: Object.values(c.tls.attachFailures).reduce((a, b) => a + b, 0) } : {}),
   };
   if (json) process.stderr.write(JSON.stringify({ counters }) + '\n');
   else process.stderr.write('counters: ' + Object.entries(counters).map(([k, v]) => `${k}=${v}`).join(' ') + '\n');
@@ -133,6 +135,7 @@ export function register(program: Command): void {
     .option('--count <N>', 'stop after printing N events')
     .option('--capture-path <PATH>', 'auto | sock-tracepoints | syscalls (default auto)')
     .option('--json', 'one JSON object per line (payload base64)')
+    .option('--no-https', 'do not capture HTTPS plaintext (no OpenSSL uprobes)')
     .addHelpText(
       'after',
       '\nWith --pid/--comm/--cgroup/--netns only matching traffic is captured (any of them);\n' +
