@@ -223,3 +223,22 @@ test('malformed input never throws: empty buffers, huge offsets, binary bodies',
   assert.deepEqual(engine.matchStream(chunk(Buffer.from([0xff]))), []);
   assert.deepEqual(engine.matchStream(chunk(Buffer.alloc(0))), []);
 });
+
+test('buffers as Suricata builds them: http.uri normalisation, http.header without cookies, header names', () => {
+  const { engine } = loadRulesText(
+    [
+      'alert http any any -> any any (http.uri; content:"/a/c.php?q=%41"; startswith; endswith; sid:1;)',
+      'alert http any any -> any any (http.uri.raw; content:"/a/b/../%63.php"; startswith; sid:2;)',
+      'alert http any any -> any any (http.header; content:"Cookie"; sid:3;)',
+      'alert http any any -> any any (http.cookie; content:"sid=1"; bsize:5; sid:4;)',
+      'alert http any any -> any any (http.header_names; content:"|0d 0a|Host|0d 0a|Cookie|0d 0a 0d 0a|"; startswith; endswith; sid:5;)',
+      'alert http any any -> any any (http.header; content:"Host: x.com|0d 0a|"; startswith; endswith; sid:6;)',
+      'alert http any any -> any any (http.host; content:"x.com"; bsize:5; http.host.raw; content:"X.COM:8080"; sid:7;)',
+      'alert http any any -> any any (http.start; content:"GET /a/b/../%63.php?q=%41 HTTP/1.1|0d 0a|Host"; startswith; sid:8;)',
+    ].join('\n'),
+  );
+  const t = tx({ uri: '/a/b/../%63.php?q=%41', reqHeaders: [['Host', 'X.COM:8080'], ['Cookie', 'sid=1']] });
+  assert.deepEqual(sids(engine.matchRequest(t)), [1, 2, 4, 5, 7, 8]);
+  const t2 = tx({ uri: '/', reqHeaders: [['Host', 'x.com']] });
+  assert.deepEqual(sids(engine.matchRequest(t2)), [6]);
+});

@@ -27,10 +27,12 @@ function side(tx: HttpTransaction, dir: Direction): HttpRequest | HttpResponse |
   return dir === 'to_server' ? tx.request : tx.response;
 }
 
-function headersBuf(headers: HttpHeader[]): Buffer {
+/** http.header: "Name: value\r\n" per header, without Cookie (requests) / Set-Cookie (responses), as Suricata builds it. */
+function headersBuf(headers: HttpHeader[], dir: Direction): Buffer | undefined {
+  const skip = dir === 'to_server' ? 'cookie' : 'set-cookie';
   let s = '';
-  for (const h of headers) s += `${h.name}: ${h.value}\r\n`;
-  return Buffer.from(s, 'latin1');
+  for (const h of headers) if (h.name.toLowerCase() !== skip) s += `${h.name}: ${h.value}\r\n`;
+  return s ? Buffer.from(s, 'latin1') : undefined;
 }
 
 function hdr(name: string): Getter {
@@ -115,7 +117,7 @@ const entries: BufferEntry[] = [
     multi: false,
     get: (tx, d) => {
       const s = side(tx, d);
-      return s && s.headers.length ? headersBuf(s.headers) : undefined;
+      return s ? headersBuf(s.headers, d) : undefined;
     },
   },
   {

@@ -1,5 +1,6 @@
-// libhtp-style URI normalisation for http.uri: path percent-decoded and dot segments removed; the
-// query percent-decoded; an absolute-form target reduced to path and query.
+// libhtp-style URI normalisation for http.uri: the path percent-decoded and dot segments removed,
+// the query kept as sent (libhtp copies it undecoded), the fragment decoded; an absolute-form
+// target reduced to path, query and fragment.
 function decodePct(s: string): string {
   let out = '';
   for (let i = 0; i < s.length; i++) {
@@ -41,12 +42,14 @@ export function normalizeUri(raw: string): Buffer {
   const abs = /^[a-zA-Z][a-zA-Z0-9+.-]*:\/\/[^/?#]*/.exec(target);
   if (abs) target = target.slice(abs[0].length) || '/';
   const hash = target.indexOf('#');
+  const fragment = hash >= 0 ? target.slice(hash + 1) : undefined;
   if (hash >= 0) target = target.slice(0, hash);
   const q = target.indexOf('?');
   const path = q >= 0 ? target.slice(0, q) : target;
   const query = q >= 0 ? target.slice(q + 1) : undefined;
   let p = decodePct(path);
   if (p.startsWith('/')) p = removeDotSegments(p);
-  const s = query === undefined ? p : p + '?' + decodePct(query);
+  let s = query === undefined ? p : p + '?' + query;
+  if (fragment !== undefined) s += '#' + decodePct(fragment);
   return Buffer.from(s, 'latin1');
 }
