@@ -111,7 +111,9 @@ export async function runDemo(o: DemoOptions): Promise<void> {
     say(`web shop (python3 pid ${shop.pid}) on http://${APP_ADDR}/ and https://${APP_ADDR}/; ${o.durationS} s of visits and attacks; Ctrl-C stops`);
     out.write('\n');
 
-    const visitors = inNs(netw.net, process.execPath, [path.join(work, 'visitors.js'), APP_ADDR, String(Math.max(1, o.durationS - 2))]);
+    // Pace the attacks so the whole list (10) fits in the duration when it can.
+    const every = Math.round(Math.min(2500, Math.max(800, ((o.durationS - 4) * 1000) / 10)));
+    const visitors = inNs(netw.net, process.execPath, [path.join(work, 'visitors.js'), APP_ADDR, String(Math.max(1, o.durationS - 2)), String(every)]);
     children.push(visitors);
     let attacks = 0;
     visitors.stdout?.on('data', (d: Buffer) => {

@@ -68,12 +68,12 @@ srv.serve_forever()
 `;
 
 /**
- * node visitors.js HOST SECONDS: keep-alive browsing over HTTP and HTTPS, with one attack every
- * ~2.5 s from the list below; prints one line per attack ("ATTACK <name>") and exits after SECONDS.
+ * node visitors.js HOST SECONDS [EVERY_MS]: keep-alive browsing over HTTP and HTTPS, with one attack
+ * every EVERY_MS (default 2.5 s) from the list below; prints one line per attack ("ATTACK <name>") and exits after SECONDS.
  */
 export const VISITORS_JS = String.raw`
 const http = require('http'), https = require('https');
-const [host, seconds] = [process.argv[2], Number(process.argv[3])];
+const [host, seconds, every] = [process.argv[2], Number(process.argv[3]), Number(process.argv[4] || 2500)];
 const agents = { http: new http.Agent({ keepAlive: true, maxSockets: 4 }), https: new https.Agent({ keepAlive: true, maxSockets: 4, rejectUnauthorized: false }) };
 const BROWSER = 'Mozilla/5.0 (X11; Linux x86_64; rv:120.0) Gecko/20100101 Firefox/120.0';
 function request(scheme, method, path, headers = {}, body) {
@@ -110,7 +110,7 @@ const attacks = [
 const end = Date.now() + seconds * 1000;
 let n = 0;
 (async () => {
-  let nextAttack = Date.now() + 2000;
+  let nextAttack = Date.now() + Math.min(2000, every);
   let i = 0;
   while (Date.now() < end) {
     const [scheme, method, path, headers, body] = normal[n++ % normal.length];
@@ -119,7 +119,7 @@ let n = 0;
       const [name, s, m, p, h, b] = attacks[i++ % attacks.length];
       console.log('ATTACK ' + name);
       await request(s, m, p, h, b);
-      nextAttack = Date.now() + 2500;
+      nextAttack = Date.now() + every;
     }
     await new Promise((r) => setTimeout(r, 150));
   }
