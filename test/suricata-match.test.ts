@@ -224,10 +224,10 @@ test('malformed input never throws: empty buffers, huge offsets, binary bodies',
   assert.deepEqual(engine.matchStream(chunk(Buffer.alloc(0))), []);
 });
 
-test('buffers as Suricata builds them: http.uri normalisation, http.header without cookies, header names', () => {
+test('buffers as Suricata builds them: http.uri decoded and normalised, http.header without cookies, header names', () => {
   const { engine } = loadRulesText(
     [
-      'alert http any any -> any any (http.uri; content:"/a/c.php?q=%41"; startswith; endswith; sid:1;)',
+      'alert http any any -> any any (http.uri; content:"/a/c.php?q=A"; startswith; endswith; sid:1;)',
       'alert http any any -> any any (http.uri.raw; content:"/a/b/../%63.php"; startswith; sid:2;)',
       'alert http any any -> any any (http.header; content:"Cookie"; sid:3;)',
       'alert http any any -> any any (http.cookie; content:"sid=1"; bsize:5; sid:4;)',

@@ -1,6 +1,6 @@
-// libhtp-style URI normalisation for http.uri: the path percent-decoded and dot segments removed,
-// the query kept as sent (libhtp copies it undecoded), the fragment decoded; an absolute-form
-// target reduced to path, query and fragment.
+// libhtp-style URI normalisation for http.uri: path and query percent-decoded (suricata-verify's
+// detect-xor case depends on the decoded query), dot segments removed from the path, the fragment
+// decoded; an absolute-form target reduced to path, query and fragment.
 function decodePct(s: string): string {
   let out = '';
   for (let i = 0; i < s.length; i++) {
@@ -49,7 +49,7 @@ export function normalizeUri(raw: string): Buffer {
   const query = q >= 0 ? target.slice(q + 1) : undefined;
   let p = decodePct(path);
   if (p.startsWith('/')) p = removeDotSegments(p);
-  let s = query === undefined ? p : p + '?' + query;
+  let s = query === undefined ? p : p + '?' + decodePct(query);
   if (fragment !== undefined) s += '#' + decodePct(fragment);
   return Buffer.from(s, 'latin1');
 }
