@@ -83,6 +83,21 @@ struct pt_event {
 	__u64 reserved;     /* 120 */
 };
 
+/* The decoder (src/capture/decode.ts) reads these offsets: keep them fixed. */
+#ifdef __cplusplus
+#define PT_STATIC_ASSERT static_assert
+#else
+#define PT_STATIC_ASSERT _Static_assert
+#endif
+PT_STATIC_ASSERT(sizeof(struct pt_event) == 128, "pt_event is 128 bytes");
+PT_STATIC_ASSERT(__builtin_offsetof(struct pt_event, ts_ns) == 24, "ts_ns at 24");
+PT_STATIC_ASSERT(__builtin_offsetof(struct pt_event, sock_cookie) == 40, "sock_cookie at 40");
+PT_STATIC_ASSERT(__builtin_offsetof(struct pt_event, laddr) == 48, "laddr at 48");
+PT_STATIC_ASSERT(__builtin_offsetof(struct pt_event, lport) == 80, "lport at 80");
+PT_STATIC_ASSERT(__builtin_offsetof(struct pt_event, captured) == 88, "captured at 88");
+PT_STATIC_ASSERT(__builtin_offsetof(struct pt_event, comm) == 96, "comm at 96");
+PT_STATIC_ASSERT(__builtin_offsetof(struct pt_event, tls_ctx) == 112, "tls_ctx at 112");
+
 /* Per-CPU counters (PERCPU_ARRAY `counters`, index 0); user space sums over CPUs. */
 struct pt_counters {
 	__u64 events;        /* records written to the ring */
