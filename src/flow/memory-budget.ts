@@ -66,7 +66,19 @@ export class MemoryBudget {
    * eviction buys some room), never the flow `keep` (the one being processed right now).
    */
   enforce(keep?: string): void {
-    if (!this.over) return;
+    // Evicting ends flows, which can deliver their last bytes and come back here: one at a time.
+    if (!this.over || this.enforcing) return;
+    this.enforcing = true;
+    try {
+      this.evictLru(keep);
+    } finally {
+      this.enforcing = false;
+    }
+  }
+
+  private enforcing = false;
+
+  private evictLru(keep?: string): void {
     const target = this.cap * 0.9;
     const flowTarget = this.maxFlows === Infinity ? Infinity : Math.floor(this.maxFlows * 0.9);
     for (const id of [...this.entries.keys()]) {

@@ -67,7 +67,7 @@ interface Conn {
   flow: FlowInfo;
   toServer: Direction;
   toClient: Direction;
-  state: 'open' | 'closed';
+  state: 'open' | 'closing' | 'closed';
   lastMs: number;
   /** A SYN or SYN-ACK of this connection was seen (so the start of the streams is known). */
   sawSyn: boolean;
@@ -149,7 +149,7 @@ export class TcpReassembler {
     const ackf = (p.flags & TCP_ACK) !== 0;
     let conn = this.conns.get(key);
 
-    if (conn && conn.state === 'closed') {
+    if (conn && conn.state !== 'open') {
       // A fresh SYN reuses the tuple; anything else is a late packet of the old connection.
       if (syn && !ackf) {
         this.drop(conn);
@@ -380,8 +380,18 @@ export class TcpReassembler {
   /** Flushes what is queued (with gaps) and ends the flow. */
   private finish(conn: Conn, reason: FlowEndReason): void {
     if (conn.state !== 'open') return;
+    conn.state = 'closing'; // delivering the rest below can re-enter (evictions): not twice
     for (const d of [conn.toServer, conn.toClient]) {
-      while (d.queue.length > 0) this.skipTo(conn, d, d.queue[0].offset);
+      while (d.queue.length > 0) {
+        const before = d.queue.length;
+        if (d.queue[0].offset > d.nextOffset) this.skipTo(conn, d, d.queue[0].offset);
+        else this.drain(conn, d);
+        if (d.queue.length === before) {
+          const seg = d.queue.shift()!; // cannot happen; never loop forever on it
+          d.queued -= seg.data.length;
+          this.c.tcp_queued_bytes -= seg.data.length;
+        }
+      }
     }
     conn.state = 'closed';
     this.opts.budget?.release(conn.flow.id);
@@ -398,7 +408,7 @@ export class TcpReassembler {
   expire(nowMs: number): number {
     let n = 0;
     for (const conn of this.conns.values()) {
-      if (conn.state === 'closed') {
+      if (conn.state !== 'open') {
         if (nowMs - conn.lastMs >= this.lingerMs) this.drop(conn);
         continue;
       }
