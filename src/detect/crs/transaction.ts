@@ -7,6 +7,7 @@ import type { RuleSet } from './ruleset';
 import type { CrsPhaseResult, CrsRequest, CrsResponse, EvaluateOptions } from './types';
 import type { VariableSpec } from './parser/variables';
 import { getResolver, type Entry } from './variables';
+import type { Resolver } from './variables/registry';
 import type { TValue } from './tvalue';
 import { bufOf } from './tvalue';
 import { inRanges, type IdRange } from './id-ranges';
@@ -252,14 +253,14 @@ export class Transaction {
     const out: Entry[] = [];
     const removals = this.targetRemovalsFor(rule);
     for (const spec of rule.targets) {
-      const resolver = getResolver(spec.name);
+      const resolver = (spec.resolve as Resolver | undefined) ?? getResolver(spec.name);
       if (!resolver) continue;
       let entries = resolver(this, spec);
       if (spec.name === 'MATCHED_VARS' || spec.name === 'MATCHED_VARS_NAMES') entries = entries.slice();
-      const ex = rule.exclusions.length > 0 || removals.length > 0
-        ? [...rule.exclusions, ...removals].filter((x) => x.name === spec.name)
-        : [];
-      if (ex.length > 0) entries = entries.filter((e) => !ex.some((x) => excludes(x, e)));
+      if (entries.length > 0 && (rule.exclusions.length > 0 || removals.length > 0)) {
+        const ex = [...rule.exclusions, ...removals].filter((x) => x.name === spec.name);
+        if (ex.length > 0) entries = entries.filter((e) => !ex.some((x) => excludes(x, e)));
+      }
       if (spec.count) out.push({ key: '', name: spec.name, value: String(entries.length) });
       else for (const e of entries) out.push(e);
     }
@@ -363,6 +364,10 @@ export class Transaction {
     const out: Entry[] = [];
     for (const [, v] of m) out.push({ key: v.name, value: v.value, name: `${collection}:${v.name}` });
     return out;
+  }
+
+  getVarEntry(collection: string, key: string): { name: string; value: string } | undefined {
+    return this.vars.get(collection)?.get(key.toLowerCase());
   }
 
   getVar(collection: string, key: string): string | undefined {

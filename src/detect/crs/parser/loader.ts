@@ -259,7 +259,9 @@ export class Loader {
           throw new Error(`${label}: ${(err as Error).message}`);
         }
         for (const s of specs) {
-          if (!getResolver(s.name)) throw new Error(`${label}: unknown variable ${s.name}`);
+          const resolver = getResolver(s.name);
+          if (!resolver) throw new Error(`${label}: unknown variable ${s.name}`);
+          s.resolve = resolver as VariableSpec['resolve'];
           if (s.exclude) rule.exclusions.push(s);
           else rule.targets.push(s);
         }
@@ -345,7 +347,11 @@ export class Loader {
         } else if (name.endsWith('tag')) targets = byTag(args[1]);
         else targets = starters.filter((r) => r.msg === args[1]);
         const specs = parseVariables(args[2]);
-        for (const s of specs) if (!getResolver(s.name)) throw new Error(`unknown variable ${s.name}`);
+        for (const s of specs) {
+          const resolver = getResolver(s.name);
+          if (!resolver) throw new Error(`unknown variable ${s.name}`);
+          s.resolve = resolver as VariableSpec['resolve'];
+        }
         for (const r of targets) {
           for (const s of specs) (s.exclude ? r.exclusions : r.targets).push(s);
         }

@@ -12,6 +12,8 @@ export interface VariableSpec {
   keySource?: string;
   exclude: boolean;
   count: boolean;
+  /** The variable's resolver, bound at load (see variables/registry.ts). */
+  resolve?: (tx: never, spec: VariableSpec) => unknown;
 }
 
 export function parseVariables(text: string): VariableSpec[] {

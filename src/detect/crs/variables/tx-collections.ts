@@ -3,5 +3,12 @@
 import { registerVariable, selectEntries } from './registry';
 
 for (const name of ['TX', 'IP', 'GLOBAL', 'SESSION', 'USER', 'RESOURCE']) {
-  registerVariable(name, (tx, spec) => selectEntries(tx.varEntries(name), spec));
+  registerVariable(name, (tx, spec) => {
+    if (spec.key !== undefined) {
+      // the common case (TX:paranoia_level): one map lookup, no scan
+      const v = tx.getVarEntry(name, spec.key);
+      return v === undefined ? [] : [{ key: v.name, value: v.value, name: `${name}:${v.name}` }];
+    }
+    return selectEntries(tx.varEntries(name), spec);
+  });
 }
