@@ -11,6 +11,7 @@ import { register as replay } from './replay';
 import { register as agent } from './agent';
 import { register as demo } from './demo';
 import { register as rules } from './rules';
+import { register as wafEval } from './waf-eval';
 
 export type RegisterCommand = (program: Command) => void;
 
@@ -25,4 +26,5 @@ export const commands: RegisterCommand[] = [
   agent,
   demo,
   rules,
+  wafEval,
 ];
