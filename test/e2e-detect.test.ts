@@ -63,6 +63,9 @@ test('inbound SQL injection to a server in the namespace: incident on the gRPC s
     'an inbound SQLi incident',
   );
   assert.equal(inc.process!.comm, 'python3');
+  assert.match(inc.process!.exe, /python3/);
+  assert.ok(inc.process!.cmdline.some((a) => a.endsWith('server.py')), JSON.stringify(inc.process!.cmdline));
+  assert.ok(inc.process!.ppid > 0);
   assert.equal(inc.connection!.role, 'SOCKET_ROLE_SERVER');
   assert.equal(inc.connection!.protocol, 'PROTOCOL_HTTP');
   assert.equal(inc.connection!.local_port, http.port);

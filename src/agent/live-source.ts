@@ -168,7 +168,8 @@ export class LiveCaptureSource implements CaptureSource {
   private newPipeline(): LivePipeline {
     return new LivePipeline((ev) => this.onPipelineEvent(ev), {
       memoryCap: this.limits.memory,
-      flows: { depth: this.limits.depth, idleTimeoutMs: this.opts.idleTimeoutMs },
+      // The sensor attaches /proc facts (exe, cmdline, ppid, cgroup, container) to each event.
+      flows: { depth: this.limits.depth, idleTimeoutMs: this.opts.idleTimeoutMs, processInfo: (_pid, ev) => ev.process },
     });
   }
 
