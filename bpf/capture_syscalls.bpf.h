@@ -14,7 +14,7 @@ struct pt_pending_io {
 
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 16384);
+	__uint(max_entries, 65536);
 	__type(key, __u64); /* pid_tgid */
 	__type(value, struct pt_pending_io);
 } pending_io SEC(".maps");
@@ -90,8 +90,15 @@ int BPF_PROG(pt_sys_exit, struct pt_regs *regs, long ret)
 		return 0;
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	struct pt_pending_io *pp = bpf_map_lookup_elem(&pending_io, &pid_tgid);
-	if (!pp)
+	if (!pp) {
+		/* Count it if it moved TCP bytes: that operation is lost to us. */
+		if (ret > 0) {
+			struct pt_counters *c = pt_get_counters();
+			if (c && pt_fd_to_tcp_sock(BPF_CORE_READ(regs, di)))
+				__sync_fetch_and_add(&c->syscall_misses, 1);
+		}
 		return 0;
+	}
 	struct pt_pending_io p = *pp;
 	bpf_map_delete_elem(&pending_io, &pid_tgid);
 	if (ret <= 0 || p.io.nr != nr)

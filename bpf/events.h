@@ -109,7 +109,9 @@ struct pt_counters {
 	__u64 no_payload;    /* operations without a user buffer to read */
 	__u64 truncated;     /* events cut at the cap */
 	__u64 tls_events;    /* TLS plaintext events (TLS probes) */
-	__u64 reserved[7];
+	__u64 syscall_misses;/* syscalls path: TCP I/O whose syscall entry was not seen (it began
+	                      * before attach, or the pending table was full): not captured */
+	__u64 reserved[6];
 };
 
 /* capture_config map (ARRAY, one entry). Updated at run time by user space. */

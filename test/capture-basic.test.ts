@@ -17,7 +17,7 @@ before(() => {
 });
 after(() => ns?.remove());
 
-const startServer = (host: string, mode: 'http' | 'echo') => startPyServer(ns, host, mode);
+const startServer = (host: string, mode: 'http' | 'echo' | 'late') => startPyServer(ns, host, mode);
 
 for (const capturePath of PATHS) {
 test(`curl over IPv4: request and response bytes, pids, roles and tuple (${capturePath})`, async () => {
@@ -261,6 +261,33 @@ test('async iteration yields the events and ends once the sensor is closed', asy
     assert.equal(payloadOf(seen, (e) => e.pid === r.pid && e.type === 'recv').toString(), 'iterate me');
   } finally {
     await sensor.close();
+    srv.child.kill();
+  }
+});
+
+test('syscalls path: a read that began before the sensor attached is counted as a miss, not lost silently', async () => {
+  const srv = await startServer('127.0.0.1', 'late');
+  // The client blocks in recv() at once; the server answers 2 s later.
+  const client = ns.spawn('python3', [
+    '-c',
+    'import socket,sys\ns=socket.create_connection(("127.0.0.1",int(sys.argv[1])))\nprint("READY",flush=True)\nprint(s.recv(100).decode())',
+    String(srv.port),
+  ]);
+  const { collectExit, waitForLine } = await import('./capture-helpers');
+  const done = collectExit(client, 15_000);
+  await waitForLine(client, /READY/);
+  const cap = new Capture(ns, { capturePath: 'syscalls' });
+  try {
+    const r = await done;
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /late reply/);
+    await cap.waitFor((evs) => evs.some((e) => e.pid === srv.child.pid && e.type === 'send'), 5000, 'server send');
+    const c = await cap.sensor.close();
+    assert.ok(!cap.events.some((e) => e.pid === r.pid && e.type === 'recv'), 'the early read cannot be captured');
+    assert.ok(c.syscallMisses >= 1, `syscallMisses ${c.syscallMisses}`);
+    assert.equal(payloadOf(cap.events, (e) => e.pid === srv.child.pid && e.type === 'send').toString(), 'late reply');
+  } finally {
+    await cap.sensor.close();
     srv.child.kill();
   }
 });

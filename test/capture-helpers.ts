@@ -150,6 +150,11 @@ s.bind((host, 0)); s.listen(64)
 print("LISTEN", s.getsockname()[1], flush=True)
 def serve(c):
     try:
+        if mode == 'late':
+            import time
+            time.sleep(2)
+            c.sendall(b'late reply')
+            return
         while True:
             d = c.recv(1 << 20)
             if not d: break
@@ -272,7 +277,7 @@ export function cMessages(host: string): string[] {
   return C_VARIANTS.map(([s, r]) => `proctap-${s}-then-${r}-${host}`);
 }
 
-export async function startPyServer(ns: Netns, host: string, mode: 'http' | 'echo' | 'sink') {
+export async function startPyServer(ns: Netns, host: string, mode: 'http' | 'echo' | 'sink' | 'late') {
   const child = ns.spawn('python3', ['-c', PY_SERVER, host, mode]);
   const m = await waitForLine(child, /LISTEN (\d+)/);
   return { child, port: Number(m[1]) };

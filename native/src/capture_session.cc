@@ -274,6 +274,7 @@ class CaptureSession : public Napi::ObjectWrap<CaptureSession> {
     set("noPayload", c.no_payload);
     set("truncated", c.truncated);
     set("tlsEvents", c.tls_events);
+    set("syscallMisses", c.syscall_misses);
     set("deliveredBatches", stats_->batches.load());
     set("deliveredEvents", stats_->events.load());
     set("queueDropBatches", native_drop_batches_.load());

@@ -36,6 +36,8 @@ export interface NativeCounters {
   noPayload: number;
   truncated: number;
   tlsEvents: number;
+  /** Syscalls path: TCP I/O whose syscall entry was not seen (began before attach; table full). */
+  syscallMisses: number;
   deliveredBatches: number;
   deliveredEvents: number;
   queueDropBatches: number;
