@@ -1,9 +1,11 @@
 // Pure-JS Aho-Corasick: the fallback prefilter for hosts without Hyperscan. Patterns and input are
 // matched ASCII-case-insensitively (a superset for case-sensitive patterns; verification is exact).
-// The automaton is compiled to a DFA for the root's first level and sparse edges below it.
+// States up to depth DENSE_DEPTH get full 256-entry DFA rows (most input bytes are handled there,
+// with case folded into the rows); deeper states keep sorted sparse edges and failure links.
 import { asciiLower } from '../bytes';
 import type { MultiPattern, PatternSpec } from './types';
 
+const DENSE_DEPTH = 2;
 const LOWER = new Uint8Array(256);
 for (let i = 0; i < 256; i++) LOWER[i] = i >= 65 && i <= 90 ? i + 32 : i;
 
@@ -17,7 +19,9 @@ export class AhoCorasick implements MultiPattern {
   /** Pattern ids ending at a state (including via the failure chain), flattened. */
   private outStart!: Int32Array;
   private outIds!: Int32Array;
-  private rootNext = new Int32Array(256);
+  /** Row index in `dense` per state, -1 for sparse states. */
+  private denseRow!: Int32Array;
+  private dense!: Int32Array;
   private seen: Uint32Array;
   private epoch = 0;
 
@@ -79,7 +83,26 @@ export class AhoCorasick implements MultiPattern {
         this.edgeTo[k++] = t;
       }
     }
-    for (let c = 0; c < 256; c++) this.rootNext[c] = kids[0].get(c) ?? 0;
+    // Dense DFA rows for shallow states, in BFS order so a failure target's row already exists.
+    const depth = new Int32Array(n);
+    for (const [, t] of kids[0]) depth[t] = 1;
+    for (const st of order) for (const [, t] of kids[st]) depth[t] = depth[st] + 1;
+    this.denseRow = new Int32Array(n).fill(-1);
+    const denseStates = [0, ...order.filter((st) => depth[st] <= DENSE_DEPTH)];
+    denseStates.forEach((st, i) => (this.denseRow[st] = i));
+    this.dense = new Int32Array(denseStates.length * 256);
+    for (const st of denseStates) {
+      const row = this.denseRow[st] * 256;
+      for (let c = 0; c < 256; c++) {
+        const lc = LOWER[c];
+        const g = kids[st].get(lc);
+        let t: number;
+        if (g !== undefined) t = g;
+        else if (st === 0) t = 0;
+        else t = this.dense[this.denseRow[fail[st]] * 256 + c];
+        this.dense[row + c] = t;
+      }
+    }
     this.outStart = new Int32Array(n + 1);
     let o = 0;
     for (let s = 0; s < n; s++) {
@@ -93,9 +116,9 @@ export class AhoCorasick implements MultiPattern {
     this.seen = new Uint32Array(patterns.length);
   }
 
-  private step(s: number, c: number): number {
+  /** Transition from a sparse state (deeper than DENSE_DEPTH) on lowercased byte c. */
+  private stepSparse(s: number, c: number): number {
     for (;;) {
-      if (s === 0) return this.rootNext[c];
       let lo = this.edgeStart[s];
       let hi = this.edgeStart[s + 1] - 1;
       while (lo <= hi) {
@@ -106,6 +129,8 @@ export class AhoCorasick implements MultiPattern {
         else hi = mid - 1;
       }
       s = this.fail[s];
+      const row = this.denseRow[s];
+      if (row >= 0) return this.dense[row * 256 + c];
     }
   }
 
@@ -118,9 +143,12 @@ export class AhoCorasick implements MultiPattern {
     const outStart = this.outStart;
     const outIds = this.outIds;
     const seen = this.seen;
+    const dense = this.dense;
+    const denseRow = this.denseRow;
     let s = 0;
     for (let i = 0; i < buf.length; i++) {
-      s = this.step(s, LOWER[buf[i]]);
+      const row = denseRow[s];
+      s = row >= 0 ? dense[row * 256 + buf[i]] : this.stepSparse(s, LOWER[buf[i]]);
       const a = outStart[s];
       const b = outStart[s + 1];
       for (let k = a; k < b; k++) {
