@@ -76,6 +76,10 @@ const TRAILERS = 6;
 const UNTIL_CLOSE = 7;
 const RESYNC = 8; // after a gap or garbage: looking for the next start line
 const PAUSED = 9;
+const RESP_START = 10; // a response's first bytes: status line, junk before one, or HTTP/0.9 body
+
+/** Junk before a status line is skipped when the status line starts within this many bytes. */
+const JUNK_LOOKAHEAD = 1024;
 
 const LF = 10;
 const CR = 13;
@@ -188,8 +192,14 @@ export class HttpMessageParser {
    */
   execute(data: Buffer, offset: number, timeMs: number): number {
     if (offset > this.offset) this.gap(offset - this.offset, timeMs);
-    let pos = 0;
-    const end = data.length;
+    this.offset = offset;
+    const used = this.run(data, 0, data.length, timeMs);
+    this.offset = offset + used;
+    return used;
+  }
+
+  /** The state machine over d[pos, end); also used to replay bytes held while deciding. */
+  private run(data: Buffer, pos: number, end: number, timeMs: number): number {
     while (pos < end) {
       switch (this.state) {
         case START:
@@ -221,12 +231,13 @@ export class HttpMessageParser {
         case TRAILERS:
           pos = this.onTrailers(data, pos, end, timeMs);
           break;
+        case RESP_START:
+          pos = this.onRespStart(data, pos, end, timeMs);
+          break;
         case PAUSED:
-          this.offset = offset + pos;
           return pos;
       }
     }
-    this.offset = offset + end;
     return end;
   }
 
@@ -263,7 +274,8 @@ export class HttpMessageParser {
 
   /** End of the stream: a read-until-close body completes, anything else is cut short. */
   finish(timeMs: number): void {
-    if (this.state === HEAD && this.blankishPending && this.msg && this.lineSeen === 0) this.finishHead(this.msg, timeMs);
+    if (this.state === RESP_START) this.decideRespStart(timeMs, true);
+    if (this.state === HEAD && this.blankishPending && this.msg) this.blankishEnds(this.msg, timeMs);
     if (this.state === CHUNK_SIZE && this.msg && !this.isRequest && this.accLen > 0 && parseChunkSize(this.acc, 0, this.accLen) < 0) {
       // The stream ended inside something that was never a chunk-size line.
       this.invalidChunk(this.msg, timeMs, `chunk size ${JSON.stringify(latin1(this.acc, 0, Math.min(this.accLen, 40)))}`);
@@ -289,20 +301,76 @@ export class HttpMessageParser {
     while (pos < end && (d[pos] === CR || d[pos] === LF)) pos++;
     if (pos === end) return pos;
     this.msg = undefined;
-    if (!this.isRequest && httpPrefix(d, pos, end) === 'no') {
-      // Junk lines before a status line are skipped by lenient clients; without a status line
-      // nearby the response is HTTP/0.9-style.
-      const next = findStatusLineStart(d, pos, Math.min(end, pos + 1024));
-      if (next < 0) {
-        this.startHttp09(timeMs, this.offset + pos);
-        return pos;
-      }
-      this.junkBeforeHead = next - pos;
-      this.counters.bytesSkipped += next - pos;
-      pos = next;
+    if (!this.isRequest && httpPrefix(d, pos, end) !== 'yes') {
+      // Not (yet) "HTTP/": decide from the first bytes, whatever their chunking.
+      this.state = RESP_START;
+      this.accLen = 0;
+      this.headStartMs = timeMs;
+      this.headOffset = this.offset + pos;
+      return pos;
     }
     this.startHead(timeMs, this.offset + pos);
     return pos;
+  }
+
+  /**
+   * Collects a response's first bytes until they show a status line, junk lines before one
+   * (skipped, as lenient clients do, when "HTTP/" starts a line within JUNK_LOOKAHEAD bytes), or
+   * neither: an HTTP/0.9-style response whose body is everything up to the close.
+   */
+  private onRespStart(d: Buffer, pos: number, end: number, timeMs: number): number {
+    const take = Math.min(JUNK_LOOKAHEAD + 5 - this.accLen, end - pos);
+    this.reserve(take);
+    d.copy(this.acc, this.accLen, pos, pos + take);
+    this.accLen += take;
+    pos += take;
+    this.decideRespStart(timeMs, false);
+    return pos;
+  }
+
+  private decideRespStart(timeMs: number, final: boolean): void {
+    const a = this.acc;
+    const n = this.accLen;
+    let at = -1;
+    const prefix = httpPrefix(a, 0, n);
+    if (prefix === 'yes') at = 0;
+    else if (prefix === 'no' || final) {
+      at = findStatusLineStart(a, 0, Math.min(n, JUNK_LOOKAHEAD + 5));
+      if (at < 0 && !final && n < JUNK_LOOKAHEAD + 5) return; // undecided: need more bytes
+    } else return;
+    const held = Buffer.from(a.subarray(0, n));
+    const startMs = this.headStartMs;
+    const offset = this.headOffset;
+    this.accLen = 0;
+    if (at < 0) {
+      this.startHttp09(startMs, offset, held);
+      return;
+    }
+    this.startHead(startMs, offset + at);
+    if (at > 0) {
+      this.junkBeforeHead = at;
+      this.counters.bytesSkipped += at;
+    }
+    this.replay(held, at, timeMs);
+  }
+
+  /** Bytes read earlier that a pause left unparsed (they precede the unconsumed input). */
+  private pausedRest: Buffer | undefined;
+
+  /** Runs held bytes through the state machine; what a pause leaves over is kept for the caller. */
+  private replay(held: Buffer, from: number, timeMs: number): void {
+    const k = this.run(held, from, held.length, timeMs);
+    if (k < held.length) this.pausedRest = this.pausedRest ? Buffer.concat([this.pausedRest, held.subarray(k)]) : held.subarray(k);
+  }
+
+  /**
+   * After a pause: stream bytes that come right before the unconsumed part of the last input
+   * but were not parsed (held while deciding). The caller treats them as the start of the rest.
+   */
+  takeUnconsumed(): Buffer | undefined {
+    const r = this.pausedRest;
+    this.pausedRest = undefined;
+    return r;
   }
 
   /**
@@ -421,22 +489,59 @@ export class HttpMessageParser {
 
   // ---- start line and headers ---------------------------------------------------------------
 
-  /** Decides a pending whitespace-only line from the bytes that follow it (at d[pos]). */
-  private blankishEndsHead(d: Buffer, pos: number, end: number): boolean {
+  /**
+   * After a whitespace-only header line, the next line decides: a continuation (starts with
+   * SP/HT), an empty line, or "Name:" keep the head going; anything else means the whitespace
+   * line ended the head and this line is body. The decision is made on the first byte that
+   * settles it, so it does not depend on how the input is chunked. Returns 'head' (keep going),
+   * 'body', or 'more' (every byte so far still fits "token *WS").
+   */
+  private scanAfterBlankish(d: Buffer, pos: number, end: number): { verdict: 'head' | 'body' | 'more'; at: number } {
+    let i = pos;
+    for (; i < end; i++) {
+      const c = d[i];
+      if (this.blankScanWs) {
+        if (c === SP || c === HT) continue;
+        return { verdict: c === COLON ? 'head' : 'body', at: i };
+      }
+      if (isTokenByte(c)) {
+        this.blankScanCount++;
+        continue;
+      }
+      if (this.blankScanCount === 0) return { verdict: c === SP || c === HT || c === CR || c === LF ? 'head' : 'body', at: i };
+      if (c === COLON) return { verdict: 'head', at: i };
+      if (c === SP || c === HT) {
+        this.blankScanWs = true;
+        continue;
+      }
+      return { verdict: 'body', at: i };
+    }
+    return { verdict: 'more', at: i };
+  }
+
+  private blankScanCount = 0;
+  private blankScanWs = false;
+
+  /** The whitespace-only line ended the head: what was read of the next line is body. */
+  private blankishEnds(m: HttpMessage, timeMs: number): void {
     this.blankishPending = false;
-    const c = d[pos];
-    if (c === SP || c === HT || c === CR || c === LF) return false; // a fold, or a real empty line follows
-    let lf = d.indexOf(LF, pos);
-    if (lf === -1 || lf > end) lf = end;
-    return !looksLikeHeaderAt(d, pos, lf);
+    const held = this.accLen > this.lineStart ? Buffer.from(this.acc.subarray(this.lineStart, this.accLen)) : undefined;
+    this.accLen = this.lineStart;
+    this.resetLine();
+    this.finishHead(m, timeMs);
+    if (held) this.replay(held, 0, timeMs);
   }
 
   private onHead(d: Buffer, pos: number, end: number, timeMs: number): number {
-    if (this.blankishPending && this.msg && this.lineSeen === 0 && pos < end && this.blankishEndsHead(d, pos, end)) {
-      this.finishHead(this.msg, timeMs);
-      return pos;
-    }
     while (pos < end) {
+      if (this.blankishPending && this.msg) {
+        const r = this.scanAfterBlankish(d, pos, end);
+        if (r.verdict === 'body') {
+          this.blankishEnds(this.msg, timeMs);
+          return pos;
+        }
+        if (r.verdict === 'head') this.blankishPending = false;
+      }
       pos = this.readLine(d, pos, end, this.limits.maxHeaderBytes);
       if (this.lineEnd < 0) return pos;
       const start = this.lineStart;
@@ -446,10 +551,6 @@ export class HttpMessageParser {
       this.resetLine();
       if (this.lines.length === 0) {
         // The start line.
-        if (!this.isRequest && !isHttpSlash(this.acc, start)) {
-          this.startHttp09(this.headStartMs, this.headOffset, Buffer.from(this.acc.subarray(0, this.accLen)));
-          return pos;
-        }
         let lineEnd = contentEnd;
         let extra = -1;
         const cr = this.acc.indexOf(CR, start);
@@ -489,13 +590,9 @@ export class HttpMessageParser {
         // A line of only spaces, tabs or CRs: an empty fold if a continuation follows, otherwise
         // (what lenient clients do) the end of the head, unless a header line follows.
         anomaly(m, 'invalid_header', 'whitespace-only line in the header block');
-        this.accLen = start;
-        this.resetLine();
         this.blankishPending = true;
-        if (pos < end && this.blankishEndsHead(d, pos, end)) {
-          this.finishHead(m, timeMs);
-          return pos;
-        }
+        this.blankScanCount = 0;
+        this.blankScanWs = false;
         continue;
       }
       if (cut) anomaly(m, 'line_too_long', `header line over ${this.limits.maxLineBytes} bytes`);

@@ -86,8 +86,15 @@ export class HttpSession {
   private feed(p: HttpMessageParser, chunk: StreamChunk): void {
     if (chunk.gapBefore && chunk.offset <= p.nextOffset) p.gap(0, chunk.timeMs);
     const used = p.execute(chunk.data, chunk.offset, chunk.timeMs);
-    if (used >= chunk.data.length) return;
-    const rest: StreamChunk = { ...chunk, offset: chunk.offset + used, data: chunk.data.subarray(used), gapBefore: false };
+    const before = p.takeUnconsumed();
+    if (used >= chunk.data.length && !before) return;
+    let data = chunk.data.subarray(used);
+    let offset = chunk.offset + used;
+    if (before) {
+      data = Buffer.concat([before, data]);
+      offset -= before.length;
+    }
+    const rest: StreamChunk = { ...chunk, offset, data, gapBefore: false };
     if (this.tunnel) this.raw(rest);
     else if (p === this.req) this.hold(rest);
     else this.resp.resume(); // not expected: the response parser pauses only for tunnels
