@@ -32,13 +32,14 @@ let http: { port: number; pid: number };
 let https: { port: number; pid: number };
 let cert: Cert;
 let eve: string;
+let etDir: string;
 
 before(async () => {
   ns = new Netns();
   const dir = tmp('detect');
   eve = path.join(dir, 'eve.json');
   cert = makeCert();
-  const etDir = etSubsetDir([ET_SIDS.zeusUa]);
+  etDir = etSubsetDir([ET_SIDS.zeusUa]);
   agent = await startAgent(ns, { config: configYaml({ etDir, eve }) });
   stream = follow(agent.client);
   const h = await startPyHttp(ns, dir);
@@ -154,4 +155,24 @@ test('/metrics: capture, analysis and incident counters are present and move wit
   assert.ok((sample(text, 'proctap_incidents_total') ?? 0) >= inc0 + 3, 'incidents grew (XSS inbound and outbound)');
   assert.ok((sample(text, 'proctap_rule_evaluation_seconds_count', { engine: 'crs' }) ?? 0) > 0);
   assert.equal(sample(text, 'proctap_drops_total', { stage: 'kernel_ring' }), 0);
+});
+
+test('HTTPS capture off live: the TLS probes go, HTTPS attacks are not seen; on again: they are', async () => {
+  const gen0 = Number((await agent.client.getConfig()).generation);
+  await agent.client.setConfig({ yaml: configYaml({ etDir, eve }) + 'https: { enabled: false }\n' });
+  const off = await waitMetrics(agent, (t) => sample(t, 'proctap_uprobes_attached') === 0);
+  assert.equal(sample(off, 'proctap_uprobes_attached'), 0, 'no uprobes while HTTPS capture is off');
+  assert.equal(sample(off, 'proctap_config_generation'), gen0 + 1);
+  await curl(ns, ['-k', '-o', '/dev/null', `https://127.0.0.1:${https.port}/tls-off?q=1'%20UNION%20SELECT%201--`]);
+  // Plain HTTP still works meanwhile (the sensor was reopened without the TLS probes).
+  await curl(ns, ['-o', '/dev/null', `http://127.0.0.1:${http.port}/plain-while-off?id=1'%20OR%20'1'='1`]);
+  await waitFor(() => incidents(stream.events).find((i) => i.request?.uri.startsWith('/plain-while-off?')), 'the plain HTTP incident');
+  assert.equal(incidents(stream.events).filter((i) => i.request?.uri.startsWith('/tls-off?')).length, 0, 'no HTTPS incident with HTTPS off');
+
+  await agent.client.setConfig({ yaml: configYaml({ etDir, eve }) });
+  const on = await waitMetrics(agent, (t) => (sample(t, 'proctap_uprobes_attached') ?? 0) > 0);
+  assert.ok((sample(on, 'proctap_uprobes_attached') ?? 0) > 0);
+  await curl(ns, ['-k', '-o', '/dev/null', `https://127.0.0.1:${https.port}/tls-on?q=1'%20UNION%20SELECT%201--`]);
+  const inc = await waitFor(() => incidents(stream.events).find((i) => i.request?.uri.startsWith('/tls-on?') && i.connection?.direction === 'DIRECTION_INBOUND'), 'the HTTPS incident after turning it on');
+  assert.equal(inc.connection!.protocol, 'PROTOCOL_HTTPS');
 });
