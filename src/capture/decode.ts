@@ -1,6 +1,6 @@
 // Decodes a batch from the native reader (records laid out as bpf/events.h says: a 128-byte
 // header, then `captured` payload bytes) into CaptureEvents. Payloads are views into the batch.
-import type { CaptureEvent, CaptureEventType, SocketRole, TlsLink } from './types';
+import type { CaptureEvent, CaptureEventType, CaptureFlags, SocketRole, TlsLink } from './types';
 import { formatV4, formatV6, isV4Mapped } from './addr';
 
 export const EVENT_VERSION = 1;
@@ -87,6 +87,24 @@ function readComm(buf: Buffer, off: number): string {
   return s;
 }
 
+// One frozen CaptureFlags object per combination of the five bits: no allocation per event.
+const flagObjects: CaptureFlags[] = [];
+for (let bits = 0; bits < 32; bits++) {
+  flagObjects.push(
+    Object.freeze({
+      truncated: (bits & F_TRUNCATED) !== 0,
+      noPayload: (bits & F_NO_PAYLOAD) !== 0,
+      peek: (bits & F_PEEK) !== 0,
+      readFault: (bits & F_READ_FAULT) !== 0,
+      tlsCiphertext: (bits & F_TLS_CIPHERTEXT) !== 0,
+    }),
+  );
+}
+
+function flagsOf(flags: number): CaptureFlags {
+  return flagObjects[flags & 31];
+}
+
 // cgroup ids and socket cookies repeat from event to event: reuse their BigInts.
 const u64Cache = new Map<number, bigint>();
 
@@ -168,13 +186,7 @@ export function decodeBatch(buf: Buffer, clock: ClockOffset): DecodeResult {
       role: ROLES[buf[off + O.role]] ?? 'unknown',
       len: buf.readUInt32LE(off + O.len),
       captured,
-      flags: {
-        truncated: (flags & F_TRUNCATED) !== 0,
-        noPayload: (flags & F_NO_PAYLOAD) !== 0,
-        peek: (flags & F_PEEK) !== 0,
-        readFault: (flags & F_READ_FAULT) !== 0,
-        tlsCiphertext: (flags & F_TLS_CIPHERTEXT) !== 0,
-      },
+      flags: flagsOf(flags),
       payload: buf.subarray(off + HEADER_BYTES, end),
     };
     if (type === 'tls_write' || type === 'tls_read') {
