@@ -16,6 +16,8 @@ export interface DemoOptions {
   durationS: number;
   /** Skip the ET download attempt (use the rules dir or the local snapshot). */
   offline?: boolean;
+  /** ET rules directory (default: the configuration's default). */
+  etDir?: string;
   out?: NodeJS.WritableStream;
 }
 
@@ -72,6 +74,7 @@ export async function runDemo(o: DemoOptions): Promise<void> {
   try {
     // Rules.
     const config = defaultConfig();
+    if (o.etDir) config.rules.et.dir = path.resolve(o.etDir);
     const etOk = await ensureEtRules(config.rules.et.dir, say, { offline: o.offline });
     if (!etOk) config.rules.et.enabled = false;
     config.limits.incident_body_bytes = 512;
