@@ -47,6 +47,31 @@ test('ET Open loads: report, >= 97% of enabled HTTP/TCP rules, reasons for the r
     // The same request from inside HOME_NET to outside does not match the header.
     const t2 = tx({ uri: '/app/log4jAdmin.jsp', flow: flow('192.168.1.20:40000', '203.0.113.9:80') });
     assert.ok(!engine.matchRequest(t2).some((m) => m.id === 2018202));
+    // Malformed and random traffic never throws, and no rule's verification fails with an error.
+    let seed = 7;
+    const rnd = () => ((seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32);
+    const bytes = (n: number) => Buffer.from(Array.from({ length: n }, () => (rnd() < 0.7 ? 32 + Math.floor(rnd() * 95) : Math.floor(rnd() * 256))));
+    for (let i = 0; i < 300; i++) {
+      const ft = flow(`10.0.${i % 250}.1:${1024 + i}`, `198.51.100.${i % 250}:80`, `fuzz${i}`);
+      const t = tx({
+        method: ['GET', 'POST', 'PUT', '\x00'][i % 4],
+        uri: '/' + bytes(Math.floor(rnd() * 200)).toString('latin1'),
+        reqHeaders: [['Host', bytes(12).toString('latin1')], ['User-Agent', bytes(40).toString('latin1')], ['Cookie', bytes(30).toString('latin1')]],
+        reqBody: bytes(Math.floor(rnd() * 3000)),
+        status: [200, 404, 500, 0][i % 4],
+        respHeaders: [['Content-Type', 'text/html'], ['Server', bytes(10).toString('latin1')]],
+        respBody: bytes(Math.floor(rnd() * 20000)),
+        flow: ft,
+      });
+      engine.matchRequest(t, { appProto: 'http' });
+      engine.matchResponse(t, { appProto: 'http' });
+      engine.matchStream({ flow: ft, dir: 'to_server', offset: 0, data: bytes(Math.floor(rnd() * 4000)), gapBefore: false, timeMs: i }, { appProto: i % 2 ? 'http' : undefined });
+      engine.matchStream({ flow: ft, dir: 'to_client', offset: 0, data: bytes(Math.floor(rnd() * 4000)), gapBefore: i % 3 === 0, timeMs: i });
+      engine.endFlow(ft);
+    }
+    const c = engine.counters();
+    assert.ok(c.candidates > 0);
+    assert.equal(c.errors, 0, engine.lastError);
     // Benign traffic raises nothing of severity 1.
     const benign = tx({ uri: '/index.html', reqHeaders: [['Host', 'www.example.com'], ['User-Agent', 'Mozilla/5.0 (X11; Linux x86_64) Firefox/120.0'], ['Accept', 'text/html']], status: 200, respHeaders: [['Server', 'nginx'], ['Content-Type', 'text/html']], respBody: '<html><body>hello</body></html>' });
     const bad = [...engine.matchRequest(benign), ...engine.matchResponse(benign)].filter((m) => m.severity === 1);

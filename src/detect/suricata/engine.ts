@@ -105,6 +105,10 @@ export class SuricataEngine {
   private epoch = 0;
   private readonly envCache = new Map<string, AddressEnv>();
   readonly state = new DetectState();
+  /** Work done, for metrics: candidates verified, alerts, and verifications that threw (rule skipped). */
+  private readonly stats = { http_inspections: 0, stream_inspections: 0, candidates: 0, alerts: 0, errors: 0 };
+  /** The last verification error (rule and message), for diagnostics. */
+  lastError?: string;
 
   constructor(
     readonly rules: Rule[],
@@ -155,6 +159,24 @@ export class SuricataEngine {
       out.push({ dir, list: g.list, side: g.side, matcher: make(pats.map((p) => p.spec)), rules: pats.map((p) => Int32Array.from(p.rules)) });
     }
     return out;
+  }
+
+  counters(): Record<string, number> {
+    return { ...this.stats };
+  }
+
+  /** Verifies one candidate; an exception in a keyword costs that rule, never the caller. */
+  private guarded(r: Rule, f: () => EtMatch | undefined): EtMatch | undefined {
+    this.stats.candidates++;
+    try {
+      const m = f();
+      if (m) this.stats.alerts++;
+      return m;
+    } catch (e) {
+      this.stats.errors++;
+      this.lastError = `sid ${r.sid} (${r.file}:${r.line}): ${(e as Error).message}`;
+      return undefined;
+    }
   }
 
   /** Number of prefilter groups (multi-pattern databases) built. */
@@ -220,6 +242,7 @@ export class SuricataEngine {
   }
 
   private matchHttp(tx: HttpTransaction, dir: Direction, opts: MatchOptions): EtMatch[] {
+    this.stats.http_inspections++;
     const bufs = new Map<string, Buffer[] | null>();
     const getList = (l: InspectList, side: Direction): Buffer[] | null => {
       const key = `${l.key}#${side}`;
@@ -239,7 +262,9 @@ export class SuricataEngine {
       }
     };
     for (const g of this.httpGroups.get(dir)!) {
-      const bl = getList(g.list, g.side);
+      // The raw message (payload lists of HTTP rules) is scanned in two pieces, head and body, so
+      // the body is not copied for every transaction; candidates are verified on the whole message.
+      const bl = g.list.buffer.name === 'payload' && !g.list.transforms.length ? rawMessagePieces(tx, g.side) : getList(g.list, g.side);
       if (!bl) continue;
       for (const b of bl) g.matcher.scan(b, (id) => { for (const idx of g.rules[id]) add(idx); });
     }
@@ -252,22 +277,21 @@ export class SuricataEngine {
     const env = this.env(opts.addressVars);
     const out: EtMatch[] = [];
     for (const r of cands) {
-      if (!this.headerMatches(r, ends, env)) continue;
-      if (r.flow.notEstablished) continue;
-      if (!this.flowbitsOk(r, flow.id)) continue;
-      if (r.streamSize && !streamSizeOk(r, flow)) continue;
-      const ctx = newInspectContext();
-      let evidence: { buffer: string; matched: string } | undefined;
-      let ok = true;
-      for (let li = 0; li < r.lists.length && ok; li++) {
-        const l = r.lists[li];
-        const bl = getList(l, listSide(l, dir));
-        const res = inspectList(l, bl, ctx);
-        if (!res) ok = false;
-        else if (res !== true && (!evidence || li === r.fast?.list)) evidence = { buffer: l.buffer.name, matched: res };
-      }
-      if (!ok) continue;
-      const m = this.fire(r, dir, flow, ends, now, 'http', evidence);
+      const m = this.guarded(r, () => {
+        if (!this.headerMatches(r, ends, env)) return undefined;
+        if (r.flow.notEstablished) return undefined;
+        if (!this.flowbitsOk(r, flow.id)) return undefined;
+        if (r.streamSize && !streamSizeOk(r, flow)) return undefined;
+        const ctx = newInspectContext();
+        let evidence: { buffer: string; matched: string } | undefined;
+        for (let li = 0; li < r.lists.length; li++) {
+          const l = r.lists[li];
+          const res = inspectList(l, getList(l, listSide(l, dir)), ctx);
+          if (!res) return undefined;
+          if (res !== true && (!evidence || li === r.fast?.list)) evidence = { buffer: l.buffer.name, matched: res };
+        }
+        return this.fire(r, dir, flow, ends, now, 'http', evidence);
+      });
       if (m) out.push(m);
     }
     return out;
@@ -283,6 +307,7 @@ export class SuricataEngine {
     const dir = chunk.dir;
     const data = chunk.data;
     if (!data.length) return [];
+    this.stats.stream_inspections++;
     const flow = chunk.flow;
     const tailKey = flow.id + (dir === 'to_server' ? '>' : '<');
     const tail = chunk.gapBefore ? undefined : this.state.tail(tailKey);
@@ -306,27 +331,24 @@ export class SuricataEngine {
     const now = opts.nowMs ?? chunk.timeMs;
     const out: EtMatch[] = [];
     for (const r of cands) {
-      if ((r.proto === 'http' || r.proto === 'http1') && opts.appProto !== 'http') continue;
-      if (!this.headerMatches(r, ends, env)) continue;
-      if (r.flow.notEstablished) continue;
-      if (r.dsize && !numCompare(r.dsize, data.length)) continue;
-      if (r.streamSize && !streamSizeOk(r, flow)) continue;
-      if (!this.flowbitsOk(r, flow.id)) continue;
-      const anchored = this.anchored[r.idx] === 1 || tailLen === 0;
-      const buf = anchored ? data : joined;
-      const ctx = newInspectContext();
-      let evidence: { buffer: string; matched: string } | undefined;
-      let ok = true;
-      for (const l of r.lists) {
-        const res = inspectList(l, [buf], ctx);
-        if (!res || (!anchored && ctx.spanEnd <= tailLen)) {
-          ok = false;
-          break;
+      const m = this.guarded(r, () => {
+        if ((r.proto === 'http' || r.proto === 'http1') && opts.appProto !== 'http') return undefined;
+        if (!this.headerMatches(r, ends, env)) return undefined;
+        if (r.flow.notEstablished) return undefined;
+        if (r.dsize && !numCompare(r.dsize, data.length)) return undefined;
+        if (r.streamSize && !streamSizeOk(r, flow)) return undefined;
+        if (!this.flowbitsOk(r, flow.id)) return undefined;
+        const anchored = this.anchored[r.idx] === 1 || tailLen === 0;
+        const buf = anchored ? data : joined;
+        const ctx = newInspectContext();
+        let evidence: { buffer: string; matched: string } | undefined;
+        for (const l of r.lists) {
+          const res = inspectList(l, [buf], ctx);
+          if (!res || (!anchored && ctx.spanEnd <= tailLen)) return undefined;
+          if (res !== true && !evidence) evidence = { buffer: 'payload', matched: res };
         }
-        if (res !== true && !evidence) evidence = { buffer: 'payload', matched: res };
-      }
-      if (!ok) continue;
-      const m = this.fire(r, dir, flow, ends, now, 'stream', evidence);
+        return this.fire(r, dir, flow, ends, now, 'stream', evidence);
+      });
       if (m) out.push(m);
     }
     return out;
@@ -422,6 +444,13 @@ function streamSizeOk(r: Rule, flow: FlowInfo): boolean {
     case 'either':
       return numCompare(ss.cmp, c) || numCompare(ss.cmp, s);
   }
+}
+
+function rawMessagePieces(tx: HttpTransaction, side: Direction): Buffer[] | null {
+  const m = side === 'to_server' ? tx.request : tx.response;
+  if (!m) return null;
+  const head = Buffer.concat([m.line, CRLF, m.rawHeaders]);
+  return m.body.length ? [head, m.body] : [head];
 }
 
 /** The bytes of a list's buffer instance in a transaction side, transforms applied; null when absent. */
