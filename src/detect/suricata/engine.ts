@@ -7,7 +7,7 @@ import type { RuleMatch } from '../types';
 import { BUFFERS, getBuffer } from './buffers';
 import { evidenceText } from './bytes';
 import type { ClassTable } from './classification';
-import { inspectItems, newInspectContext, type InspectContext } from './inspect';
+import { inspectItems, newBufferCaches, newInspectContext, type InspectContext } from './inspect';
 import { numCompare } from './num-compare';
 import { prefilterFactory, type MultiPattern, type PatternSpec, type PrefilterEngine } from './prefilter';
 import { DetectState } from './state';
@@ -275,6 +275,7 @@ export class SuricataEngine {
     const now = opts.nowMs ?? (dir === 'to_server' ? tx.request?.startMs : tx.response?.startMs) ?? flow.lastMs;
     const ends = endpoints(flow, dir);
     const env = this.env(opts.addressVars);
+    const caches = newBufferCaches();
     const out: EtMatch[] = [];
     for (const r of cands) {
       const m = this.guarded(r, () => {
@@ -282,7 +283,7 @@ export class SuricataEngine {
         if (r.flow.notEstablished) return undefined;
         if (!this.flowbitsOk(r, flow.id)) return undefined;
         if (r.streamSize && !streamSizeOk(r, flow)) return undefined;
-        const ctx = newInspectContext();
+        const ctx = newInspectContext(caches);
         let evidence: { buffer: string; matched: string } | undefined;
         for (let li = 0; li < r.lists.length; li++) {
           const l = r.lists[li];
@@ -329,6 +330,7 @@ export class SuricataEngine {
     const ends = endpoints(flow, dir);
     const env = this.env(opts.addressVars);
     const now = opts.nowMs ?? chunk.timeMs;
+    const caches = newBufferCaches();
     const out: EtMatch[] = [];
     for (const r of cands) {
       const m = this.guarded(r, () => {
@@ -340,7 +342,7 @@ export class SuricataEngine {
         if (!this.flowbitsOk(r, flow.id)) return undefined;
         const anchored = this.anchored[r.idx] === 1 || tailLen === 0;
         const buf = anchored ? data : joined;
-        const ctx = newInspectContext();
+        const ctx = newInspectContext(caches);
         let evidence: { buffer: string; matched: string } | undefined;
         for (const l of r.lists) {
           const res = inspectList(l, [buf], ctx);
@@ -424,10 +426,22 @@ interface Endpoints {
 
 const NO_IP: IpValue = { family: 4, v: -1n };
 
+const ipCache = new Map<string, IpValue>();
+
+function ipOf(addr: string): IpValue {
+  let v = ipCache.get(addr);
+  if (!v) {
+    if (ipCache.size > 65536) ipCache.clear();
+    v = parseIp(addr) ?? NO_IP;
+    ipCache.set(addr, v);
+  }
+  return v;
+}
+
 function endpoints(flow: FlowInfo, dir: Direction): Endpoints {
   const s = dir === 'to_server' ? flow.client : flow.server;
   const d = dir === 'to_server' ? flow.server : flow.client;
-  return { src: parseIp(s.addr) ?? NO_IP, dst: parseIp(d.addr) ?? NO_IP, srcPort: s.port, dstPort: d.port, srcText: s.addr, dstText: d.addr };
+  return { src: ipOf(s.addr), dst: ipOf(d.addr), srcPort: s.port, dstPort: d.port, srcText: s.addr, dstText: d.addr };
 }
 
 function streamSizeOk(r: Rule, flow: FlowInfo): boolean {

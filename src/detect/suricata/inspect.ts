@@ -16,8 +16,18 @@ export interface InspectContext {
   latin1Cache: WeakMap<Buffer, string | null>;
 }
 
-export function newInspectContext(): InspectContext {
-  return { vars: new Map(), steps: 3000, spanStart: -1, spanEnd: -1, lowerCache: new WeakMap(), latin1Cache: new WeakMap() };
+/** Byte views shared by every rule verified on the same buffers (one per match call). */
+export interface BufferCaches {
+  lowerCache: WeakMap<Buffer, Buffer>;
+  latin1Cache: WeakMap<Buffer, string | null>;
+}
+
+export function newBufferCaches(): BufferCaches {
+  return { lowerCache: new WeakMap(), latin1Cache: new WeakMap() };
+}
+
+export function newInspectContext(caches: BufferCaches = newBufferCaches()): InspectContext {
+  return { vars: new Map(), steps: 3000, spanStart: -1, spanEnd: -1, lowerCache: caches.lowerCache, latin1Cache: caches.latin1Cache };
 }
 
 const relCache = new WeakMap<Item[], Uint8Array>();

@@ -170,7 +170,7 @@ export interface ThresholdSpec {
 /** Address expression from a rule header, kept symbolic so HOME_NET can be bound per flow. */
 export type AddrExpr =
   | { t: 'any' }
-  | { t: 'cidr'; family: 4 | 6; net: bigint; bits: number }
+  | { t: 'cidr'; family: 4 | 6; net: bigint; bits: number; /** IPv4 network and mask as numbers */ n4?: number; m4?: number }
   | { t: 'range'; family: 4 | 6; lo: bigint; hi: bigint }
   | { t: 'var'; name: string }
   | { t: 'not'; e: AddrExpr }

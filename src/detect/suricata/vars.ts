@@ -41,13 +41,16 @@ export const DEFAULT_PORT_VARS: Readonly<Record<string, string>> = {
 export interface IpValue {
   family: 4 | 6;
   v: bigint;
+  /** IPv4 as an unsigned number: matching without BigInt on the hot path. */
+  n?: number;
 }
 
 export function parseIp(s: string): IpValue | undefined {
   const fam = net.isIP(s);
   if (fam === 4) {
     const p = s.split('.').map(Number);
-    return { family: 4, v: BigInt(((p[0] << 24) >>> 0) + (p[1] << 16) + (p[2] << 8) + p[3]) };
+    const n = ((p[0] << 24) >>> 0) + (p[1] << 16) + (p[2] << 8) + p[3];
+    return { family: 4, v: BigInt(n), n };
   }
   if (fam === 6) {
     let t = s;
@@ -64,7 +67,7 @@ export function parseIp(s: string): IpValue | undefined {
     let v = 0n;
     for (const g of all) v = (v << 16n) | BigInt(parseInt(g || '0', 16));
     // ::ffff:a.b.c.d is matched as IPv4, as the kernel reports mapped addresses.
-    if (v >> 32n === 0xffffn) return { family: 4, v: v & 0xffffffffn };
+    if (v >> 32n === 0xffffn) return { family: 4, v: v & 0xffffffffn, n: Number(v & 0xffffffffn) };
     return { family: 6, v };
   }
   return undefined;
@@ -121,7 +124,9 @@ export function parseAddr(spec: string): AddrExpr {
     if (bits > width) throw new RuleSyntaxError(`invalid prefix length in "${spec}"`);
   }
   const shift = BigInt(width - bits);
-  return { t: 'cidr', family: ip.family, net: (ip.v >> shift) << shift, bits };
+  const net = (ip.v >> shift) << shift;
+  if (ip.family === 4) return { t: 'cidr', family: 4, net, bits, n4: Number(net), m4: bits === 0 ? 0 : (0xffffffff << (32 - bits)) >>> 0 };
+  return { t: 'cidr', family: ip.family, net, bits };
 }
 
 /** Address variables, layered: per-flow bindings over the configured values over the defaults. */
@@ -160,6 +165,7 @@ export function matchAddr(e: AddrExpr, ip: IpValue, env: AddressEnv, depth = 0):
       return true;
     case 'cidr': {
       if (e.family !== ip.family) return false;
+      if (ip.n !== undefined && e.n4 !== undefined) return ((ip.n & e.m4!) >>> 0) === e.n4;
       const shift = BigInt((e.family === 4 ? 32 : 128) - e.bits);
       return (ip.v >> shift) << shift === e.net;
     }
