@@ -22,6 +22,9 @@ for (let c = 0x41; c <= 0x5a; c++) TOKEN[c] = 1;
 for (let c = 0x61; c <= 0x7a; c++) TOKEN[c] = 1;
 for (const ch of "!#$%&'*+-.^_`|~") TOKEN[ch.charCodeAt(0)] = 1;
 
+/** The tchar table itself (hot loops index it directly). */
+export const TOKEN_TABLE: Readonly<Uint8Array> = TOKEN;
+
 export function isTokenByte(b: number): boolean {
   return TOKEN[b] === 1;
 }

@@ -6,7 +6,14 @@
 // Malformed input never throws: each oddity becomes an anomaly on the message, and the parser
 // either carries on the way common servers would or resynchronises at the next start line.
 import type { HttpAnomaly, HttpAnomalyKind, HttpBodyFraming, HttpHeader } from './types';
-import { isKnownMethod, isTokenByte, latin1 } from './methods';
+import { isKnownMethod, TOKEN_TABLE } from './methods';
+
+// Module-local copies: hot loops must not go through import bindings (getters once transpiled).
+const TOKEN = TOKEN_TABLE;
+const isTokenByte = (b: number): boolean => TOKEN[b] === 1;
+type Latin1Sliceable = { latin1Slice(start: number, end: number): string };
+/** Bytes [s, e) as a latin1 string (byte-preserving); Buffer#latin1Slice skips toString's checks. */
+const latin1 = (buf: Buffer, s: number, e: number): string => (buf as unknown as Latin1Sliceable).latin1Slice(s, e);
 
 export interface HttpParserLimits {
   /** Longest start line or header line kept; longer lines are cut (anomaly line_too_long). */
@@ -392,6 +399,8 @@ export class HttpMessageParser {
   }
 
   private startHead(timeMs: number, offset: number): void {
+    // Most heads fit in 2 KB: start there (a pooled allocation) rather than growing by copies.
+    if (this.acc.length < 2048) this.acc = Buffer.allocUnsafe(2048);
     this.state = HEAD;
     this.blankishPending = false;
     this.accLen = 0;
@@ -447,7 +456,7 @@ export class HttpMessageParser {
 
   private reserve(n: number): void {
     if (this.accLen + n <= this.acc.length) return;
-    let size = this.acc.length * 2;
+    let size = Math.max(256, this.acc.length * 2);
     while (size < this.accLen + n) size *= 2;
     const next = Buffer.allocUnsafe(size);
     this.acc.copy(next, 0, 0, this.accLen);
@@ -624,12 +633,13 @@ export class HttpMessageParser {
     if (!m) return;
     anomaly(m, kind, 'the header block was cut short');
     this.buildHeaders(m);
+    this.giveAwayAcc();
     this.done(timeMs, false);
   }
 
   private parseStartLine(m: HttpMessage, s: number, e: number): void {
     const a = this.acc;
-    m.line = Buffer.from(a.subarray(s, e));
+    m.line = a.subarray(s, e); // the accumulator is handed over with the head (giveAwayAcc)
     const bareCR = a.indexOf(CR, s);
     if (bareCR !== -1 && bareCR < e) anomaly(m, 'bare_cr', 'CR inside the start line');
     if (this.isRequest) this.parseRequestLine(m, s, e);
@@ -705,24 +715,7 @@ export class HttpMessageParser {
     const L = this.lines;
     const headers: HttpHeader[] = [];
     let crScan = L.length > 2 ? a.indexOf(CR, L[2]) : -1;
-    // A colon-less line waiting to see whether a continuation line completes it.
-    let pendingText: string | undefined;
-    const flushPending = () => {
-      if (pendingText === undefined) return;
-      const t = pendingText;
-      pendingText = undefined;
-      const c = t.indexOf(':');
-      if (c > 0) {
-        this.addHeaderText(m, headers, t.slice(0, c), t.slice(c + 1));
-        return;
-      }
-      anomaly(m, 'invalid_header', `header line without colon: ${JSON.stringify(t.slice(0, 40))}`);
-      if (headers.length > 0) {
-        const prev = headers[headers.length - 1];
-        const v = t.replace(/^[ \t]+|[ \t]+$/g, '');
-        prev.value = prev.value ? `${prev.value} ${v}` : v;
-      }
-    };
+    this.pendingText = undefined;
     for (let li = 2; li < L.length; li += 2) {
       let s = L[li];
       const e = L[li + 1];
@@ -737,31 +730,43 @@ export class HttpMessageParser {
           if (k < e && isTokenByte(a[k]) && looksLikeHeaderAt(a, k, e)) {
             segEnd = crScan;
             crScan = a.indexOf(CR, k);
-            if (segEnd > s) this.headerSegment(m, headers, s, segEnd, (t) => (pendingText = t), () => pendingText, flushPending);
+            if (segEnd > s) this.headerSegment(m, headers, s, segEnd);
             s = k;
             continue;
           }
           crScan = a.indexOf(CR, k);
         }
-        this.headerSegment(m, headers, s, segEnd, (t) => (pendingText = t), () => pendingText, flushPending);
+        this.headerSegment(m, headers, s, segEnd);
         s = segEnd;
       }
     }
-    flushPending();
+    this.flushPending(m, headers);
     m.headers = headers;
-    m.rawHeaders = L.length > 2 || this.accLen > L[1] ? Buffer.from(a.subarray(nextLineStart(a, L[1], this.accLen), this.accLen)) : EMPTY;
+    m.rawHeaders = L.length > 2 || this.accLen > L[1] ? a.subarray(nextLineStart(a, L[1], this.accLen), this.accLen) : EMPTY;
     return headers;
   }
 
-  private headerSegment(
-    m: HttpMessage,
-    headers: HttpHeader[],
-    s: number,
-    e: number,
-    setPending: (t: string) => void,
-    getPending: () => string | undefined,
-    flushPending: () => void,
-  ): void {
+  /** A colon-less header line waiting to see whether a continuation line completes it. */
+  private pendingText: string | undefined;
+
+  private flushPending(m: HttpMessage, headers: HttpHeader[]): void {
+    if (this.pendingText === undefined) return;
+    const t = this.pendingText;
+    this.pendingText = undefined;
+    const c = t.indexOf(':');
+    if (c > 0) {
+      this.addHeaderText(m, headers, t.slice(0, c), t.slice(c + 1));
+      return;
+    }
+    anomaly(m, 'invalid_header', `header line without colon: ${JSON.stringify(t.slice(0, 40))}`);
+    if (headers.length > 0) {
+      const prev = headers[headers.length - 1];
+      const v = t.replace(/^[ \t]+|[ \t]+$/g, '');
+      prev.value = prev.value ? `${prev.value} ${v}` : v;
+    }
+  }
+
+  private headerSegment(m: HttpMessage, headers: HttpHeader[], s: number, e: number): void {
     const a = this.acc;
     if (a[s] === SP || a[s] === HT) {
       anomaly(m, 'header_folding', 'folded header line');
@@ -769,14 +774,13 @@ export class HttpMessageParser {
       while (t < e && (a[t] === SP || a[t] === HT)) t++;
       if (t < e && isTokenByte(a[t]) && looksLikeHeaderAt(a, t, e)) {
         // Reads as a header of its own: take it as one (what browsers do).
-        flushPending();
+        this.flushPending(m, headers);
         this.addHeader(m, headers, t, e);
         return;
       }
       const v = trimmed(a, s, e);
-      const pending = getPending();
-      if (pending !== undefined) {
-        setPending(`${pending} ${v}`);
+      if (this.pendingText !== undefined) {
+        this.pendingText = `${this.pendingText} ${v}`;
         return;
       }
       if (headers.length > 0) {
@@ -785,10 +789,10 @@ export class HttpMessageParser {
       } else anomaly(m, 'invalid_header', 'folded line before any header');
       return;
     }
-    flushPending();
+    this.flushPending(m, headers);
     const c = a.indexOf(COLON, s);
     if (c === -1 || c >= e) {
-      setPending(latin1(a, s, e));
+      this.pendingText = latin1(a, s, e);
       return;
     }
     this.addHeader(m, headers, s, e);
@@ -829,6 +833,7 @@ export class HttpMessageParser {
     this.blankishPending = false;
     if (this.blockCut) anomaly(m, 'line_too_long', `header block over ${this.limits.maxHeaderBytes} bytes`);
     this.buildHeaders(m);
+    this.giveAwayAcc();
     this.frame(m);
     const decision = this.hooks.head(m);
     if (decision === 'interim') {
@@ -1104,6 +1109,15 @@ export class HttpMessageParser {
     if (!complete && m.framing !== 'none') m.bodyTruncated = true;
     this.counters.messages++;
     if (this.hooks.message(m)) this.state = PAUSED;
+  }
+
+  /**
+   * The message's line and rawHeaders are views into the accumulator (one copy of the head, not
+   * three): from here on it belongs to the message, and the parser takes a fresh one.
+   */
+  private giveAwayAcc(): void {
+    this.acc = EMPTY;
+    this.accLen = 0;
   }
 
   /** Large header blocks leave a large accumulator behind: give it back. */
