@@ -378,6 +378,13 @@ static __always_inline int pt_tls_exit(struct pt_regs *ctx, int handshake)
 			__sync_fetch_and_add(&c->inferred, 1);
 	}
 
+	/* Uprobe programs run with migration disabled but may be preempted (preempt=full kernels);
+	 * another program on this CPU may then have reused the scratch slot. Drop, don't corrupt. */
+	if (e->ts_ns != now || e->tls_ctx != call.ssl || e->tid != (__u32)id || e->captured != got) {
+		if (c)
+			__sync_fetch_and_add(&c->scratch_races, 1);
+		return 0;
+	}
 	__u64 size = sizeof(struct pt_event) + (__u64)got;
 	if (size > sizeof(struct pt_scratch))
 		size = sizeof(struct pt_scratch);

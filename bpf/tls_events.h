@@ -20,7 +20,9 @@ struct pt_tls_counters {
 	__u64 notify;       /* exec/exit notifications sent to user space */
 	__u64 notify_drops; /* notifications lost (notify ring full) */
 	__u64 held;         /* new processes stopped at exec until their probes are attached */
-	__u64 reserved[5];
+	__u64 scratch_races;/* events dropped: the per-CPU scratch was reused while a (preemptible)
+	                     * uprobe program filled it */
+	__u64 reserved[4];
 };
 
 /* tls_ctl map (ARRAY, one entry), written by user space. */

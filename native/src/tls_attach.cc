@@ -143,7 +143,7 @@ class TlsProbes : public Napi::ObjectWrap<TlsProbes> {
     return st_ && !st_->closed ? bpf_object__find_program_by_name(st_->obj, name) : nullptr;
   }
 
-  // attach(pid, path, libId) -> { handle, functions: string[], missing: string[] }; throws when
+  // attach(pid, path, libId, offsets?) -> { handle, functions: string[], missing: string[] }; throws when
   // SSL_write or SSL_read cannot be attached (nothing stays attached then).
   Napi::Value Attach(const Napi::CallbackInfo& info) {
     Napi::Env env = info.Env();
@@ -154,6 +154,9 @@ class TlsProbes : public Napi::ObjectWrap<TlsProbes> {
     int pid = info[0].As<Napi::Number>().Int32Value();
     std::string path = info[1].As<Napi::String>().Utf8Value();
     uint32_t lib_id = info[2].As<Napi::Number>().Uint32Value();
+    // Optional { SSL_write: fileOffset, ... } resolved by the caller once per file; a function
+    // not listed is resolved by libbpf from its name.
+    Napi::Object offsets = info.Length() > 3 && info[3].IsObject() ? info[3].As<Napi::Object>() : Napi::Object::New(env);
     if (pid == 0 || pid < -1) {
       Napi::TypeError::New(env, "attach: pid must be > 0, or -1 for every process").ThrowAsJavaScriptException();
       return env.Undefined();
@@ -178,8 +181,12 @@ class TlsProbes : public Napi::ObjectWrap<TlsProbes> {
           err = std::string("program ") + pname + " is not loaded";
           break;
         }
-        LIBBPF_OPTS(bpf_uprobe_opts, o, .bpf_cookie = lib_id, .retprobe = ret != 0, .func_name = p.func);
-        bpf_link* l = bpf_program__attach_uprobe_opts(prog, pid, path.c_str(), 0, &o);
+        Napi::Value off = offsets.Get(p.func);
+        bool have_off = off.IsNumber();
+        LIBBPF_OPTS(bpf_uprobe_opts, o, .bpf_cookie = lib_id, .retprobe = ret != 0,
+                    .func_name = have_off ? nullptr : p.func);
+        size_t func_off = have_off ? static_cast<size_t>(off.As<Napi::Number>().Int64Value()) : 0;
+        bpf_link* l = bpf_program__attach_uprobe_opts(prog, pid, path.c_str(), func_off, &o);
         if (!l) {
           err = Err(std::string(p.func) + (ret ? " (return)" : ""), errno);
           break;
@@ -336,6 +343,7 @@ class TlsProbes : public Napi::ObjectWrap<TlsProbes> {
     set("notify", c.notify);
     set("notifyDrops", c.notify_drops);
     set("held", c.held);
+    set("scratchRaces", c.scratch_races);
     return o;
   }
 

@@ -24,7 +24,7 @@ import {
   type ResolvedFilter,
   type TlsLibraryFile,
 } from './discover';
-import { fileIdentity } from './elf-exports';
+import { fileIdentity, tlsFunctionOffsets } from './elf-exports';
 import { openTlsProbes, type NativeTlsCounters, type NativeTlsProbes, type TlsNotification } from './native-probes';
 
 export type TlsAttachMode = 'file' | 'pid';
@@ -185,7 +185,8 @@ export class TlsManager {
     if (this.attachments.has(`file|${lib.key}`) || this.attachments.has(`${scope}|${lib.key}`)) return;
     const id = this.libraryId(lib);
     try {
-      const r = this.probes.attach(scope === 'file' ? -1 : scope, lib.openPath, id);
+      const offsets = tlsFunctionOffsets(lib.openPath);
+      const r = this.probes.attach(scope === 'file' ? -1 : scope, lib.openPath, id, offsets);
       this.attachments.set(`${scope}|${lib.key}`, { scope, path: lib.path, libraryId: id, functions: r.functions, missing: r.missing, handle: r.handle });
     } catch (err) {
       this.fail(lib.path, (err as Error).message);

@@ -17,6 +17,8 @@ export interface NativeTlsCounters {
   notify: number;
   notifyDrops: number;
   held: number;
+  /** Events dropped because the per-CPU scratch was reused while a uprobe program was preempted. */
+  scratchRaces: number;
 }
 
 export interface TlsNotification {
@@ -29,7 +31,8 @@ export interface TlsNotification {
 }
 
 export interface NativeTlsProbes {
-  attach(pid: number, path: string, libId: number): { handle: number; functions: string[]; missing: string[] };
+  /** offsets: file offsets per function name (libbpf resolves names not given). */
+  attach(pid: number, path: string, libId: number, offsets?: Record<string, number>): { handle: number; functions: string[]; missing: string[] };
   detach(handle: number): boolean;
   startNotify(): void;
   setControl(c: { notifyExec: boolean; holdExec: boolean; linkWindowMs?: number }): void;
