@@ -14,12 +14,16 @@ static __always_inline int pt_on_sock_io(struct sock *sk, int ret, int msg_flags
 	if (!cfg)
 		return 0;
 	__u32 pid = bpf_get_current_pid_tgid() >> 32;
-	if (pid == cfg->self_pid || !pt_sock_is_tcp(sk))
+	/* sk is a trusted BTF pointer here: plain loads, no probe-read helper calls. */
+	if (pid == cfg->self_pid || sk->sk_protocol != IPPROTO_TCP)
+		return 0;
+	__u16 family = sk->__sk_common.skc_family;
+	if (family != AF_INET && family != AF_INET6)
 		return 0;
 
 	struct pt_who w = {};
 	w.pid = pid;
-	w.netns_ino = pt_sock_netns(sk);
+	w.netns_ino = sk->__sk_common.skc_net.net->ns.inum;
 	w.cgroup_id = bpf_get_current_cgroup_id();
 	bpf_get_current_comm(w.comm, sizeof(w.comm));
 	if (!pt_filter_pass(cfg, &w)) {
@@ -29,15 +33,15 @@ static __always_inline int pt_on_sock_io(struct sock *sk, int ret, int msg_flags
 
 	struct pt_io_args io = {};
 	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
-	io.nr = BPF_CORE_READ(regs, orig_ax);
-	io.a0 = BPF_CORE_READ(regs, di);
-	io.a1 = BPF_CORE_READ(regs, si);
-	io.a2 = BPF_CORE_READ(regs, dx);
-	io.a3 = BPF_CORE_READ(regs, r10);
+	io.nr = regs->orig_ax;
+	io.a0 = regs->di;
+	io.a1 = regs->si;
+	io.a2 = regs->dx;
+	io.a3 = regs->r10;
 
 	__u64 cookie = bpf_get_socket_cookie(sk);
 	pt_tls_on_sock_io(cfg, sk, cookie, is_send); /* links SSL calls to this socket (capture_tls.bpf.h) */
-	pt_emit_io(cfg, sk, cookie, &w, &io, is_send, (__u64)ret, (msg_flags & MSG_PEEK) != 0, PT_SRC_SOCK_TP);
+	pt_emit_io(cfg, sk, cookie, &w, &io, is_send, (__u64)ret, (msg_flags & MSG_PEEK) != 0, PT_SRC_SOCK_TP, 1);
 	return 0;
 }
 

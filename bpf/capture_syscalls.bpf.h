@@ -129,7 +129,7 @@ int BPF_PROG(pt_sys_exit, struct pt_regs *regs, long ret)
 	if (nr == NR_recvfrom)
 		peek = (p.io.a3 & MSG_PEEK) != 0;
 	pt_tls_on_sock_io(cfg, sk, cookie, pt_is_send_syscall(nr)); /* capture_tls.bpf.h */
-	pt_emit_io(cfg, sk, cookie, &w, &p.io, pt_is_send_syscall(nr), (__u64)ret, peek, PT_SRC_SYSCALL);
+	pt_emit_io(cfg, sk, cookie, &w, &p.io, pt_is_send_syscall(nr), (__u64)ret, peek, PT_SRC_SYSCALL, 0);
 	return 0;
 }
 #endif

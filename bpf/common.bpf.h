@@ -268,6 +268,38 @@ static __always_inline void pt_fill_tuple(struct pt_event *e, struct sock *sk)
 	e->rport = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
 }
 
+/* pt_fill_tuple for a trusted (BTF) socket pointer, as tp_btf programs get: plain loads instead
+ * of one bpf_probe_read_kernel call per field (the hot path pays for every helper call). */
+static __always_inline void pt_fill_tuple_btf(struct pt_event *e, struct sock *sk)
+{
+	__u16 family = sk->__sk_common.skc_family;
+
+	if (family == AF_INET) {
+		e->family = 4;
+		__builtin_memset(e->laddr, 0, sizeof(e->laddr));
+		__builtin_memset(e->raddr, 0, sizeof(e->raddr));
+		*(__u32 *)e->laddr = sk->__sk_common.skc_rcv_saddr;
+		*(__u32 *)e->raddr = sk->__sk_common.skc_daddr;
+	} else {
+		e->family = 6;
+		const __u32 *l = sk->__sk_common.skc_v6_rcv_saddr.in6_u.u6_addr32;
+		const __u32 *r = sk->__sk_common.skc_v6_daddr.in6_u.u6_addr32;
+		__u32 *el = (__u32 *)e->laddr, *er = (__u32 *)e->raddr;
+		el[0] = l[0];
+		el[1] = l[1];
+		el[2] = l[2];
+		el[3] = l[3];
+		er[0] = r[0];
+		er[1] = r[1];
+		er[2] = r[2];
+		er[3] = r[3];
+		if (er[0] == 0 && er[1] == 0 && er[2] == bpf_htonl(0x0000ffff))
+			e->flags |= PT_F_V4_MAPPED;
+	}
+	e->lport = sk->__sk_common.skc_num;
+	e->rport = bpf_ntohs(sk->__sk_common.skc_dport);
+}
+
 /* Task facts of the current process into the event. */
 static __always_inline void pt_fill_task(struct pt_event *e)
 {
@@ -392,7 +424,8 @@ static __always_inline __u32 pt_copy_payload(struct pt_scratch *s, const struct 
 /* Builds and submits a send/recv event for socket `sk` of `ret` bytes.
  * `peek` is the MSG_PEEK state when known from the hook. */
 static __always_inline void pt_emit_io(const struct pt_config *cfg, struct sock *sk, __u64 cookie, const struct pt_who *w,
-				       const struct pt_io_args *io, int is_send, __u64 ret, int peek, __u8 source)
+				       const struct pt_io_args *io, int is_send, __u64 ret, int peek, __u8 source,
+				       const int trusted_sk)
 {
 	struct pt_scratch *s = pt_scratch();
 	if (!s)
@@ -416,7 +449,10 @@ static __always_inline void pt_emit_io(const struct pt_config *cfg, struct sock 
 	e->aux = (__u32)io->nr;
 	e->tls_ctx = 0;
 	e->reserved = 0;
-	pt_fill_tuple(e, sk);
+	if (trusted_sk)
+		pt_fill_tuple_btf(e, sk);
+	else
+		pt_fill_tuple(e, sk);
 
 	struct pt_sock_info *si = bpf_map_lookup_elem(&sock_info, &cookie);
 	if (si) {
