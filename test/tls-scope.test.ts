@@ -185,3 +185,59 @@ test('openssl s_server -www (BIO_f_ssl) is a blind spot; the curl client side is
     child.kill('SIGKILL');
   }
 });
+
+test('comm filter (pid mode): a node https client started after the sensor is held, probed on its own binary, every request linked', async () => {
+  const { startNodeHttps, nodeClientScript } = await import('./tls-helpers');
+  const srv = await startNodeHttps(ns, cert);
+  const { bin, comm } = uniqueComm('/usr/bin/node', 'ptnode');
+  const sensor = new Sensor({ filter: { include: { comms: [comm] } } });
+  const events: CaptureEvent[] = [];
+  sensor.onEvents((evs) => events.push(...evs));
+  const N = 5;
+  try {
+    const r = await ns.run(bin, [nodeClientScript(cert), String(srv.port), String(N), cert.cert], 30_000);
+    assert.equal(r.code, 0, r.stderr + r.stdout);
+    const end = Date.now() + 5000;
+    while (events.filter((e) => e.pid === r.pid && e.type === 'tls_read').length < N && Date.now() < end) await sleep(25);
+    const writes = events.filter((e) => e.pid === r.pid && e.type === 'tls_write');
+    for (let i = 0; i < N; i++) {
+      const w = writes.find((e) => e.payload.includes(`POST /req/${i} `));
+      assert.ok(w, `request ${i} missing\n${describeTls(events)}`);
+      assert.equal(w.tlsLink, 'inferred');
+      assert.equal(w.tlsLibrary, '/usr/bin/node');
+      const port = Number(new RegExp(`^REQ ${i} (\\d+) 200`, 'm').exec(r.stdout)![1]);
+      assert.equal(w.localPort, port, `request ${i} on its own connection`);
+      assert.equal(w.remotePort, srv.port);
+    }
+    assert.ok(sensor.counters().tls!.held >= 1);
+    assert.ok(!events.some((e) => e.pid === srv.child.pid), 'the server is not a target');
+  } finally {
+    await sensor.close();
+    srv.child.kill('SIGKILL');
+  }
+});
+
+test('attach failures are counted per library path and the sensor keeps running', async () => {
+  const dir = tmpDir();
+  const notTls = path.join(dir, 'libnotssl.so');
+  fs.copyFileSync('/bin/true', notTls);
+  const missing = path.join(dir, 'missing', 'libssl.so.3');
+  const cap = new Capture(ns, { tls: { libraries: [notTls, missing] } });
+  try {
+    const c = cap.sensor.counters().tls!;
+    assert.equal(c.attachFailures[notTls], 1, JSON.stringify(c.attachFailures));
+    assert.equal(c.attachFailures[missing], 1, JSON.stringify(c.attachFailures));
+    assert.ok(cap.sensor.tls!.errors.some((e) => e.includes(notTls) && /SSL_write/.test(e)), cap.sensor.tls!.errors.join('\n'));
+    // The good libraries are attached and capture works.
+    const srv = await startPyHttps(ns, cert);
+    try {
+      const r = await ns.run('curl', curlArgs(srv.port, '/still-works'));
+      assert.equal(r.code, 0, r.stderr);
+      await cap.waitFor((evs) => evs.some((e) => e.pid === r.pid && e.type === 'tls_write' && e.payload.includes('/still-works')), 5000, 'tls_write');
+    } finally {
+      srv.child.kill('SIGKILL');
+    }
+  } finally {
+    await cap.sensor.close();
+  }
+});
