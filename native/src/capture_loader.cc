@@ -4,6 +4,8 @@
 #include <bpf/bpf.h>
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
+#include <pthread.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -80,11 +82,16 @@ struct CommKey {
 CaptureLoader::~CaptureLoader() { Close(); }
 
 bool CaptureLoader::KernelHasSockTracepoints() {
-  struct btf* btf = btf__load_vmlinux_btf();
-  if (!btf) return false;
-  bool ok = btf__find_by_name_kind(btf, "btf_trace_sock_send_length", BTF_KIND_TYPEDEF) > 0 &&
-            btf__find_by_name_kind(btf, "btf_trace_sock_recv_length", BTF_KIND_TYPEDEF) > 0;
-  btf__free(btf);
+  // Parsing vmlinux BTF takes milliseconds and the answer cannot change while we run.
+  static std::once_flag once;
+  static bool ok = false;
+  std::call_once(once, [] {
+    struct btf* btf = btf__load_vmlinux_btf();
+    if (!btf) return;
+    ok = btf__find_by_name_kind(btf, "btf_trace_sock_send_length", BTF_KIND_TYPEDEF) > 0 &&
+         btf__find_by_name_kind(btf, "btf_trace_sock_recv_length", BTF_KIND_TYPEDEF) > 0;
+    btf__free(btf);
+  });
   return ok;
 }
 
@@ -126,7 +133,15 @@ bool CaptureLoader::Open(const CaptureLoaderOptions& opts, std::string* err) {
     bpf_program__set_autoload(prog, load);
   }
 
-  e = sensor_bpf__load(skel_);
+  {
+    // The verifier gives up with EAGAIN when a signal is pending for this thread (a profiler's
+    // SIGPROF, SIGCHLD of a child): hold signals back for the duration of the load.
+    sigset_t all, old;
+    sigfillset(&all);
+    pthread_sigmask(SIG_BLOCK, &all, &old);
+    e = sensor_bpf__load(skel_);
+    pthread_sigmask(SIG_SETMASK, &old, nullptr);
+  }
   if (e) {
     *err = Errno("loading the BPF programs", e) + "\n" + TakeLog();
     Close();
