@@ -106,6 +106,50 @@ Napi::Value Scan(const Napi::CallbackInfo& info) {
   return Napi::Number::New(env, static_cast<double>(ctx.n));
 }
 
+struct BatchCtx {
+  uint32_t* out;
+  size_t cap;
+  size_t n;
+  uint32_t which;
+};
+
+int OnBatchMatch(unsigned int id, unsigned long long, unsigned long long, unsigned int, void* ctx) {
+  BatchCtx* c = static_cast<BatchCtx*>(ctx);
+  if (c->n + 2 <= c->cap) {
+    c->out[c->n] = c->which;
+    c->out[c->n + 1] = id;
+  }
+  c->n += 2;
+  return 0;
+}
+
+// hsScanBatch(dbs: External[], bufs: Buffer[], out: Uint32Array) -> number of uint32 written:
+// (index into dbs, pattern id) pairs. One call for a transaction's many small buffers.
+Napi::Value ScanBatch(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Napi::Array dbs = info[0].As<Napi::Array>();
+  Napi::Array bufs = info[1].As<Napi::Array>();
+  Napi::Uint32Array out = info[2].As<Napi::Uint32Array>();
+  const uint32_t n = dbs.Length();
+  if (bufs.Length() != n) {
+    Napi::RangeError::New(env, "hsScanBatch: dbs and bufs differ in length").ThrowAsJavaScriptException();
+    return env.Null();
+  }
+  BatchCtx ctx{out.Data(), out.ElementLength(), 0, 0};
+  for (uint32_t i = 0; i < n; i++) {
+    Db* d = dbs.Get(i).As<Napi::External<Db>>().Data();
+    Napi::Buffer<char> b = bufs.Get(i).As<Napi::Buffer<char>>();
+    if (b.Length() == 0) continue;
+    ctx.which = i;
+    hs_error_t rc = hs_scan(d->db, b.Data(), b.Length(), 0, g_scratch, OnBatchMatch, &ctx);
+    if (rc != HS_SUCCESS && rc != HS_SCAN_TERMINATED) {
+      Napi::Error::New(env, "hsScanBatch failed: " + std::to_string(rc)).ThrowAsJavaScriptException();
+      return env.Null();
+    }
+  }
+  return Napi::Number::New(env, static_cast<double>(ctx.n));
+}
+
 // hsSerialize(db) -> Buffer: the compiled database as bytes (cached on disk by the caller).
 Napi::Value Serialize(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
@@ -139,6 +183,7 @@ Napi::Value Deserialize(const Napi::CallbackInfo& info) {
 }
 
 void Init(Napi::Env env, Napi::Object exports) {
+  exports.Set("hsScanBatch", Napi::Function::New(env, ScanBatch));
   exports.Set("hsSerialize", Napi::Function::New(env, Serialize));
   exports.Set("hsDeserialize", Napi::Function::New(env, Deserialize));
   exports.Set("hsCompile", Napi::Function::New(env, Compile));

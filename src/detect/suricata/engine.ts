@@ -10,6 +10,7 @@ import type { ClassTable } from './classification';
 import { inspectItems, newBufferCaches, newInspectContext, type InspectContext } from './inspect';
 import { numCompare } from './num-compare';
 import { prefilterFactory, type MultiPattern, type PatternSpec, type PrefilterEngine } from './prefilter';
+import { HyperscanMatcher, type HsAddon } from './prefilter/hyperscan';
 import { DetectState } from './state';
 import type { Direction, InspectList, Rule } from './types';
 import { matchAddr, matchPort, parseIp, type AddressEnv, type IpValue } from './vars';
@@ -105,6 +106,9 @@ export class SuricataEngine {
   private epoch = 0;
   private readonly envCache = new Map<string, AddressEnv>();
   readonly state = new DetectState();
+  /** With Hyperscan, a transaction side's buffers are scanned in one native call. */
+  private readonly batch?: HsAddon;
+  private batchOut = new Uint32Array(4096);
   /** Work done, for metrics: candidates verified, alerts, and verifications that threw (rule skipped). */
   private readonly stats = { http_inspections: 0, stream_inspections: 0, candidates: 0, alerts: 0, errors: 0 };
   /** The last verification error (rule and message), for diagnostics. */
@@ -133,6 +137,8 @@ export class SuricataEngine {
       this.httpAlways.set(dir, rules.filter((r) => r.kind === 'http' && r.dirs.includes(dir) && !this.prefilterable(r)));
       this.streamAlways.set(dir, rules.filter((r) => r.kind === 'stream' && r.dirs.includes(dir) && !this.prefilterable(r)));
     }
+    const first = [...this.httpGroups.values()].flat()[0]?.matcher;
+    if (first instanceof HyperscanMatcher) this.batch = first.hs;
   }
 
   private prefilterable(r: Rule): boolean {
@@ -261,12 +267,31 @@ export class SuricataEngine {
         cands.push(this.rules[idx]);
       }
     };
+    const dbs: object[] = [];
+    const bufsToScan: Buffer[] = [];
+    const which: Group[] = [];
     for (const g of this.httpGroups.get(dir)!) {
       // The raw message (payload lists of HTTP rules) is scanned in two pieces, head and body, so
       // the body is not copied for every transaction; candidates are verified on the whole message.
       const bl = g.list.buffer.name === 'payload' && !g.list.transforms.length ? rawMessagePieces(tx, g.side) : getList(g.list, g.side);
       if (!bl) continue;
-      for (const b of bl) g.matcher.scan(b, (id) => { for (const idx of g.rules[id]) add(idx); });
+      for (const b of bl) {
+        if (!b.length) continue;
+        if (this.batch) {
+          dbs.push((g.matcher as HyperscanMatcher).db);
+          bufsToScan.push(b);
+          which.push(g);
+        } else g.matcher.scan(b, (id) => { for (const idx of g.rules[id]) add(idx); });
+      }
+    }
+    if (this.batch && dbs.length) {
+      let n = this.batch.hsScanBatch(dbs, bufsToScan, this.batchOut);
+      if (n > this.batchOut.length) {
+        this.batchOut = new Uint32Array(n * 2);
+        n = this.batch.hsScanBatch(dbs, bufsToScan, this.batchOut);
+      }
+      const out = this.batchOut;
+      for (let k = 0; k < n; k += 2) for (const idx of which[out[k]].rules[out[k + 1]]) add(idx);
     }
     for (const r of this.httpAlways.get(dir)!) add(r.idx);
     if (!cands.length) return [];

@@ -8,9 +8,11 @@ import * as path from 'path';
 import { loadAddon } from '../../../native/addon';
 import type { MultiPattern, PatternSpec } from './types';
 
-interface HsAddon {
+export interface HsAddon {
   hsCompile(patterns: Buffer[], caseless: Uint8Array): object;
   hsScan(db: object, buf: Buffer, offset: number, length: number, out: Uint32Array): number;
+  /** Scans bufs[i] with dbs[i] for every i in one native call; out gets (i, pattern id) pairs. */
+  hsScanBatch(dbs: object[], bufs: Buffer[], out: Uint32Array): number;
   hsSerialize(db: object): Buffer;
   hsDeserialize(b: Buffer): object;
 }
@@ -79,10 +81,11 @@ function compileCached(hs: HsAddon, patterns: PatternSpec[], flags: Uint8Array):
 
 export class HyperscanMatcher implements MultiPattern {
   readonly engine = 'hyperscan' as const;
-  private readonly db: object;
+  /** The compiled database (for hsScanBatch). */
+  readonly db: object;
   private readonly out: Uint32Array;
 
-  constructor(private readonly hs: HsAddon, patterns: PatternSpec[]) {
+  constructor(readonly hs: HsAddon, patterns: PatternSpec[]) {
     const flags = new Uint8Array(patterns.length);
     patterns.forEach((p, i) => (flags[i] = p.nocase ? 1 : 0));
     this.db = compileCached(hs, patterns, flags);
