@@ -337,9 +337,16 @@ export class SuricataEngine {
     const flow = chunk.flow;
     const tailKey = flow.id + (dir === 'to_server' ? '>' : '<');
     const tail = chunk.gapBefore ? undefined : this.state.tail(tailKey);
-    const joined = tail ? Buffer.concat([tail, data]) : data;
     const tailLen = tail ? tail.length : 0;
-    this.state.setTail(tailKey, Buffer.from(joined.subarray(Math.max(0, joined.length - STREAM_TAIL))));
+    // The chunk is scanned as is; only the seam (kept tail + the chunk's first bytes) is copied for
+    // the prefilter, and the whole joined buffer only if a candidate needs it.
+    let joinedBuf: Buffer | undefined;
+    const joined = (): Buffer => (joinedBuf ??= tail ? Buffer.concat([tail, data]) : data);
+    this.state.setTail(
+      tailKey,
+      data.length >= STREAM_TAIL ? Buffer.from(data.subarray(data.length - STREAM_TAIL)) : Buffer.from(joined().subarray(Math.max(0, tailLen + data.length - STREAM_TAIL))),
+    );
+    const toScan = tail ? [data, Buffer.concat([tail, data.subarray(0, STREAM_TAIL - 1)])] : [data];
     const cands: Rule[] = [];
     const ep = this.nextEpoch();
     const add = (idx: number): void => {
@@ -348,7 +355,7 @@ export class SuricataEngine {
         cands.push(this.rules[idx]);
       }
     };
-    for (const g of this.streamGroups.get(dir)!) g.matcher.scan(joined, (id) => { for (const idx of g.rules[id]) add(idx); });
+    for (const g of this.streamGroups.get(dir)!) for (const b of toScan) g.matcher.scan(b, (id) => { for (const idx of g.rules[id]) add(idx); });
     for (const r of this.streamAlways.get(dir)!) add(r.idx);
     if (!cands.length) return [];
     cands.sort((a, b) => a.order - b.order);
@@ -366,7 +373,7 @@ export class SuricataEngine {
         if (r.streamSize && !streamSizeOk(r, flow)) return undefined;
         if (!this.flowbitsOk(r, flow.id)) return undefined;
         const anchored = this.anchored[r.idx] === 1 || tailLen === 0;
-        const buf = anchored ? data : joined;
+        const buf = anchored ? data : joined();
         const ctx = newInspectContext(caches);
         let evidence: { buffer: string; matched: string } | undefined;
         for (const l of r.lists) {
