@@ -242,3 +242,11 @@ test('buffers as Suricata builds them: http.uri decoded and normalised, http.hea
   const t2 = tx({ uri: '/', reqHeaders: [['Host', 'x.com']] });
   assert.deepEqual(sids(engine.matchRequest(t2)), [6]);
 });
+
+test('stream_size counts each side in sequence space (data + SYN)', () => {
+  const { engine } = loadRulesText('alert tcp any any -> any any (msg:"first request before any server data"; flow:to_server; stream_size:server,<,5; content:"HELLO"; sid:1;)');
+  const f = { ...flow('10.0.0.1:5555', '1.2.3.4:9000', 'ss'), bytesToServer: 5, bytesToClient: 0 };
+  assert.deepEqual(sids(engine.matchStream(chunk('HELLO', 'to_server', f))), [1]);
+  const g = { ...flow('10.0.0.1:5555', '1.2.3.4:9000', 'ss2'), bytesToServer: 5, bytesToClient: 4 };
+  assert.deepEqual(sids(engine.matchStream(chunk('HELLO', 'to_server', g))), []);
+});

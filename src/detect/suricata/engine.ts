@@ -478,8 +478,10 @@ function endpoints(flow: FlowInfo, dir: Direction): Endpoints {
 
 function streamSizeOk(r: Rule, flow: FlowInfo): boolean {
   const ss = r.streamSize!;
-  const c = flow.bytesToServer ?? 0;
-  const s = flow.bytesToClient ?? 0;
+  // Suricata measures stream size in sequence space (next_seq - isn), which counts the SYN: data + 1.
+  // "server" is what the server sent, "client" what the client sent.
+  const c = (flow.bytesToServer ?? 0) + 1;
+  const s = (flow.bytesToClient ?? 0) + 1;
   switch (ss.side) {
     case 'client':
       return numCompare(ss.cmp, c);
