@@ -5,6 +5,9 @@ import assert from 'node:assert/strict';
 import { AhoCorasick } from '../src/detect/suricata/prefilter/aho-corasick';
 import { hyperscanAddon, HyperscanMatcher } from '../src/detect/suricata/prefilter/hyperscan';
 import type { PatternSpec } from '../src/detect/suricata/prefilter/types';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
 import { asciiLower } from '../src/detect/suricata/bytes';
 
 function rng(seed: number): () => number {
@@ -65,5 +68,27 @@ test('Hyperscan finds exactly the patterns present, honouring nocase', { skip: h
     });
     const hs = new HyperscanMatcher(hyperscanAddon()!, uniq);
     for (const t of texts) assert.deepEqual(hits(hs, t), brute(uniq, t, false));
+  }
+});
+
+test('Hyperscan databases are cached on disk and a bad cache file is recompiled', { skip: hyperscanAddon() ? false : 'addon built without libhs' }, () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'hs-cache-'));
+  const saved = process.env.PROCTAP_HS_CACHE;
+  process.env.PROCTAP_HS_CACHE = dir;
+  try {
+    const patterns: PatternSpec[] = Array.from({ length: 300 }, (_, i) => ({ bytes: Buffer.from(`pattern-${i}-x`), nocase: i % 2 === 0 }));
+    const text = Buffer.from('..PATTERN-4-X..pattern-7-x..PATTERN-9-X..');
+    const first = hits(new HyperscanMatcher(hyperscanAddon()!, patterns), text);
+    assert.deepEqual(first, [4, 7]);
+    const files = fs.readdirSync(dir).filter((f) => f.endsWith('.hsdb'));
+    assert.equal(files.length, 1);
+    assert.deepEqual(hits(new HyperscanMatcher(hyperscanAddon()!, patterns), text), first); // from the cache
+    fs.writeFileSync(path.join(dir, files[0]), 'garbage');
+    assert.deepEqual(hits(new HyperscanMatcher(hyperscanAddon()!, patterns), text), first); // recompiled
+    assert.ok(fs.statSync(path.join(dir, files[0])).size > 100, 'the bad file was replaced');
+  } finally {
+    if (saved === undefined) delete process.env.PROCTAP_HS_CACHE;
+    else process.env.PROCTAP_HS_CACHE = saved;
+    fs.rmSync(dir, { recursive: true, force: true });
   }
 });

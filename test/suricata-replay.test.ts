@@ -13,7 +13,7 @@ const PCAP = path.join(DATA, 'suricata-verify-http/eve-metadata/testmyids.pcap')
 
 function run(args: string[]): Promise<{ code: number; out: string; err: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, ['--import', 'tsx', 'src/cli/run.ts', ...args], { cwd: ROOT, timeout: 120_000, maxBuffer: 64 << 20 }, (e, out, err) =>
+    execFile(process.execPath, ['--import', 'tsx', 'src/cli/run.ts', ...args], { cwd: ROOT, timeout: 120_000, maxBuffer: 64 << 20, env: { ...process.env, PROCTAP_HS_CACHE: '' } }, (e, out, err) =>
       resolve({ code: e ? (typeof e.code === 'number' ? e.code : 1) : 0, out, err }),
     );
   });

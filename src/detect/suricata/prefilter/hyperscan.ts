@@ -32,6 +32,8 @@ export function hyperscanAddon(): HsAddon | null {
 }
 
 const MAX_CACHE_FILES = 256;
+/** Smaller databases compile in a few milliseconds: not worth a file. */
+const MIN_CACHED_PATTERNS = 200;
 
 function cacheDir(): string | undefined {
   const env = process.env.PROCTAP_HS_CACHE;
@@ -40,7 +42,7 @@ function cacheDir(): string | undefined {
 }
 
 function compileCached(hs: HsAddon, patterns: PatternSpec[], flags: Uint8Array): object {
-  const dir = cacheDir();
+  const dir = patterns.length >= MIN_CACHED_PATTERNS ? cacheDir() : undefined;
   let file: string | undefined;
   if (dir) {
     const h = createHash('sha256');
