@@ -197,6 +197,7 @@ test('bad filters are reported with what was wrong', () => {
   assert.throws(() => new Sensor({ filter: { include: { pids: [-3] } } }), /pid -3/);
   assert.throws(() => new Sensor({ maxBytes: 1 << 20 }), /maxBytes/);
   assert.throws(() => new Sensor({ ringBytes: 12345 }), /ringBytes/);
+  assert.throws(() => new Sensor({ pollMs: 0 }), /pollMs 0/);
 });
 
 test("the sensor's own process is never captured, even when included", async () => {

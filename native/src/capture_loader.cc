@@ -8,6 +8,7 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdarg>
 #include <cstdio>
@@ -160,7 +161,8 @@ bool CaptureLoader::Open(const CaptureLoaderOptions& opts, std::string* err) {
   config_ = {};
   config_.self_pid = static_cast<uint32_t>(getpid());
   config_.cap_bytes = opts.cap_bytes;
-  config_.wakeup_bytes = opts.wakeup_bytes;
+  // A ring smaller than the wakeup threshold would never wake the reader: cap it at a quarter.
+  config_.wakeup_bytes = std::min(opts.wakeup_bytes, std::max(opts.ring_bytes / 4, 1u));
   // Include mode with no entries: nothing passes until the first SetFilter (containment: no
   // other process's payload in the window between attach and the caller's filter).
   config_.filter_bits = PT_FILTER_HAS_INCLUDE;

@@ -70,6 +70,12 @@ function checkOptions(o: SensorOptions): void {
       throw new SensorOptionError(`ringBytes ${r}: must be a power of two from ${RING_MIN} to 1 GiB`);
     }
   }
+  for (const k of ['wakeupBytes', 'batchBytes', 'maxQueuedBatches', 'pollMs', 'maxBufferedEvents'] as const) {
+    const v = o[k];
+    if (v !== undefined && (!Number.isInteger(v) || v < 1 || v > 2 ** 31)) {
+      throw new SensorOptionError(`${k} ${v}: must be a positive integer`);
+    }
+  }
   if (o.capturePath !== undefined && !['auto', 'sock-tracepoints', 'syscalls'].includes(o.capturePath)) {
     throw new SensorOptionError(`capturePath ${o.capturePath}: auto, sock-tracepoints or syscalls`);
   }
