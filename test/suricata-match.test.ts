@@ -187,6 +187,14 @@ test('per-flow HOME_NET binding, run-time disable, category selection', () => {
   assert.deepEqual(hostAddressVars(local), { HOME_NET: '198.51.100.7', EXTERNAL_NET: '203.0.113.5' });
   assert.deepEqual(sids(engine.matchRequest(tx({ uri: '/beacon', flow: local }), { addressVars: hostAddressVars(local) })), [2]);
   assert.equal(engine.select({}), 2);
+  // Disabling and selecting do not undo each other.
+  engine.setDisabled([2]);
+  engine.select({ categories: ['EXPLOIT'] });
+  assert.deepEqual(sids(engine.matchRequest(t, { addressVars: { HOME_NET: '198.51.100.7' } })), []);
+  engine.select({});
+  assert.deepEqual(sids(engine.matchRequest(t, { addressVars: { HOME_NET: '198.51.100.7' } })), []);
+  engine.setDisabled([2], false);
+  assert.deepEqual(sids(engine.matchRequest(t, { addressVars: { HOME_NET: '198.51.100.7' } })), [2]);
 });
 
 test('transforms, base64, absent, bsize, urilen, multi-buffers', () => {

@@ -98,8 +98,10 @@ export class SuricataEngine {
   private readonly streamGroups = new Map<Direction, Group[]>();
   private readonly httpAlways = new Map<Direction, Rule[]>();
   private readonly streamAlways = new Map<Direction, Rule[]>();
-  /** 1 = rule takes part (not disabled at run time, inside the selection). */
+  /** 1 = rule takes part: selected and not disabled at run time. */
   private readonly active: Uint8Array;
+  private readonly selected: Uint8Array;
+  private readonly disabled: Uint8Array;
   private readonly mark: Uint32Array;
   /** Per rule: 1 when it is anchored to the payload start (see isAnchored). */
   private readonly anchored: Uint8Array;
@@ -123,6 +125,8 @@ export class SuricataEngine {
     const pf = prefilterFactory(opts.prefilter);
     this.prefilter = pf.name;
     this.active = new Uint8Array(rules.length).fill(1);
+    this.selected = new Uint8Array(rules.length).fill(1);
+    this.disabled = new Uint8Array(rules.length);
     this.mark = new Uint32Array(rules.length);
     this.anchored = Uint8Array.from(rules, (r) => (r.kind === 'stream' && isAnchored(r) ? 1 : 0));
     // Flowbits setters run before the rules that test them, as Suricata orders signatures.
@@ -192,10 +196,14 @@ export class SuricataEngine {
     return n;
   }
 
-  /** Turns sids off (or back on) at run time. */
+  /** Turns sids off (or back on) at run time; independent of select(). */
   setDisabled(sids: Iterable<number>, disabled = true): void {
     const set = new Set(sids);
-    for (const r of this.rules) if (set.has(r.sid)) this.active[r.idx] = disabled ? 0 : 1;
+    for (const r of this.rules) {
+      if (!set.has(r.sid)) continue;
+      this.disabled[r.idx] = disabled ? 1 : 0;
+      this.active[r.idx] = this.selected[r.idx] && !this.disabled[r.idx] ? 1 : 0;
+    }
   }
 
   /** Restricts matching to a subset of rules (by ET category, classtype or file); empty selects all. */
@@ -207,7 +215,8 @@ export class SuricataEngine {
         (!cats?.length || cats.includes(r.category.toUpperCase())) &&
         (!sel.classtypes?.length || (r.classtype !== undefined && sel.classtypes.includes(r.classtype))) &&
         (!sel.files?.length || sel.files.some((f) => r.file === f || r.file.endsWith('/' + f)));
-      this.active[r.idx] = ok ? 1 : 0;
+      this.selected[r.idx] = ok ? 1 : 0;
+      this.active[r.idx] = ok && !this.disabled[r.idx] ? 1 : 0;
       if (ok) n++;
     }
     return n;
