@@ -113,6 +113,7 @@ async function runCapture(o: CaptureCliOptions): Promise<void> {
     read_faults: c.readFaults,
     no_payload: c.noPayload,
     truncated: c.truncated,
+    ...(sensor.capturePath === 'syscalls' ? { syscall_misses: c.syscallMisses } : {}),
     ...(c.tls ? { tls_events: c.tls.events, tls_unlinked: c.tls.unlinked, tls_attach_failures: Object.values(c.tls.attachFailures).reduce((a, b) => a + b, 0) } : {}),
   };
   if (json) process.stderr.write(JSON.stringify({ counters }) + '\n');
