@@ -15,12 +15,15 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
+#include <ctime>
 #include <cstring>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "events.h"
@@ -67,12 +70,68 @@ struct ObjState {
 std::mutex g_mu;  // guards g_objs and every ObjState
 std::map<bpf_object*, std::shared_ptr<ObjState>> g_objs;
 
+// Removing a uprobe waits for an RCU grace period in the kernel (~100 ms here) while holding the
+// kernel's global event_mutex, which every uprobe attach also takes. Destroying a process's 11
+// links at once therefore stalled any attach for 1-2 s, and with it a new process held at exec.
+// So links of exited processes go to a reaper thread that destroys one link at a time, and only
+// when no attach has happened for a little while: an attach waits at most one grace period.
+std::atomic<int64_t> g_last_attach_ms{0};
+
+int64_t NowMs() {
+  timespec t{};
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return t.tv_sec * 1000LL + t.tv_nsec / 1000000;
+}
+
+class Reaper {
+ public:
+  void Add(std::vector<bpf_link*> links) {
+    if (links.empty()) return;
+    std::lock_guard<std::mutex> lock(mu_);
+    queue_.insert(queue_.end(), links.begin(), links.end());
+    if (!running_) {
+      running_ = true;
+      std::thread([this] { Run(); }).detach();
+    }
+  }
+
+ private:
+  void Run() {
+    for (;;) {
+      if (NowMs() - g_last_attach_ms.load() < 250) {
+        usleep(50 * 1000);
+        continue;
+      }
+      bpf_link* l = nullptr;
+      {
+        std::lock_guard<std::mutex> lock(mu_);
+        if (queue_.empty()) {
+          running_ = false;
+          return;
+        }
+        l = queue_.back();
+        queue_.pop_back();
+      }
+      bpf_link__destroy(l);
+    }
+  }
+  std::mutex mu_;
+  std::vector<bpf_link*> queue_;
+  bool running_ = false;
+};
+
+Reaper& TheReaper() {
+  static Reaper* r = new Reaper();  // never destroyed: the thread may outlive static destructors
+  return *r;
+}
+
 void DestroyLinks(ObjState* st) {
-  for (auto& kv : st->attachments)
-    for (auto* l : kv.second.links) bpf_link__destroy(l);
+  std::vector<bpf_link*> all;
+  for (auto& kv : st->attachments) all.insert(all.end(), kv.second.links.begin(), kv.second.links.end());
   st->attachments.clear();
-  for (auto* l : st->notify_links) bpf_link__destroy(l);
+  all.insert(all.end(), st->notify_links.begin(), st->notify_links.end());
   st->notify_links.clear();
+  for (auto* l : all) bpf_link__destroy(l);
   if (st->notify_rb) ring_buffer__free(st->notify_rb);
   st->notify_rb = nullptr;
 }
@@ -166,6 +225,7 @@ class TlsProbes : public Napi::ObjectWrap<TlsProbes> {
       Napi::Error::New(env, "TlsProbes: the capture session is closed").ThrowAsJavaScriptException();
       return env.Undefined();
     }
+    g_last_attach_ms.store(NowMs());
     Attachment a;
     a.pid = pid;
     a.path = path;
@@ -206,6 +266,7 @@ class TlsProbes : public Napi::ObjectWrap<TlsProbes> {
         continue;
       }
       a.links.insert(a.links.end(), made.begin(), made.end());
+      g_last_attach_ms.store(NowMs());
       done.Set(done.Length(), p.func);
     }
     uint32_t handle = st_->next_handle++;
@@ -227,7 +288,7 @@ class TlsProbes : public Napi::ObjectWrap<TlsProbes> {
     if (!st_) return Napi::Boolean::New(env, false);
     auto it = st_->attachments.find(info[0].As<Napi::Number>().Uint32Value());
     if (it == st_->attachments.end()) return Napi::Boolean::New(env, false);
-    for (auto* l : it->second.links) bpf_link__destroy(l);
+    TheReaper().Add(std::move(it->second.links));
     st_->attachments.erase(it);
     return Napi::Boolean::New(env, true);
   }
