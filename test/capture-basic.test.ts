@@ -291,3 +291,47 @@ test('syscalls path: a read that began before the sensor attached is counted as 
     srv.child.kill();
   }
 });
+
+test('sendfile has no user buffer: flagged no-payload with its length; MSG_PEEK reads are flagged peek', async () => {
+  const srv = await startServer('127.0.0.1', 'echo');
+  const cap = new Capture(ns);
+  const dir = tmpDir();
+  const file = path.join(dir, 'data.bin');
+  fs.writeFileSync(file, Buffer.alloc(5000, 0x61));
+  try {
+    const r = await ns.run('python3', [
+      '-c',
+      [
+        'import socket,sys',
+        's=socket.create_connection(("127.0.0.1",int(sys.argv[1])))',
+        'f=open(sys.argv[2],"rb")',
+        'n=0',
+        'while n<5000: n+=__import__("os").sendfile(s.fileno(),f.fileno(),n,5000-n)',
+        'got=b""',
+        'while len(got)<5000: got+=s.recv(65536)',
+        's.sendall(b"peek-me")',
+        'import time; time.sleep(0.2)',
+        'p=s.recv(100,socket.MSG_PEEK)',
+        'q=s.recv(100)',
+        'print(len(got),p,q)',
+      ].join('\n'),
+      String(srv.port),
+      file,
+    ]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /^5000 b'peek-me' b'peek-me'/);
+    await cap.waitFor((evs) => evs.filter((e) => e.pid === r.pid && e.type === 'recv' && e.payload.toString() === 'peek-me').length >= 2, 5000, 'peek + read');
+    const sf = cap.events.filter((e) => e.pid === r.pid && e.type === 'send' && e.flags.noPayload);
+    assert.ok(sf.length >= 1, describe(cap.events));
+    assert.equal(sf.reduce((a, e) => a + e.len, 0), 5000);
+    assert.ok(sf.every((e) => e.captured === 0 && !e.flags.truncated));
+    const reads = cap.events.filter((e) => e.pid === r.pid && e.type === 'recv' && e.payload.toString() === 'peek-me');
+    assert.equal(reads[0].flags.peek, true);
+    assert.equal(reads[1].flags.peek, false);
+    assert.ok(cap.sensor.counters().noPayload >= 1);
+  } finally {
+    await cap.sensor.close();
+    srv.child.kill();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
