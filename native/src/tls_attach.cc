@@ -95,6 +95,16 @@ class Reaper {
     }
   }
 
+  // The BPF object is going: its programs must not stay attached through queued links.
+  void DrainNow() {
+    std::vector<bpf_link*> all;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      all.swap(queue_);
+    }
+    for (auto* l : all) bpf_link__destroy(l);
+  }
+
  private:
   void Run() {
     for (;;) {
@@ -449,6 +459,7 @@ void TlsObjectClosing(bpf_object* obj) {
   if (it == g_objs.end()) return;
   ObjState* st = it->second.get();
   DestroyLinks(st);
+  TheReaper().DrainNow();
   ReadCounters(obj, &st->final_counters);
   st->closed = true;
   g_objs.erase(it);
