@@ -22,6 +22,8 @@ export interface LiveSourceOptions {
   capturePath?: CapturePath;
   /** Ring buffer bytes (default: the sensor's, 64 MiB). */
   ringBytes?: number;
+  /** 1 MiB batches the native reader queues for JavaScript before it drops (default: the sensor's, 64). */
+  maxQueuedBatches?: number;
   /** Called when a flow ends (engines drop per-flow state). */
   onFlowEnd?: (flow: FlowInfo) => void;
   /** Kernel BPF run statistics for /metrics (default true). */
@@ -130,6 +132,7 @@ export class LiveCaptureSource implements CaptureSource {
       https: this.https,
       capturePath: this.opts.capturePath,
       ringBytes: this.opts.ringBytes,
+      maxQueuedBatches: this.opts.maxQueuedBatches,
       bpfStats: this.opts.bpfStats ?? true,
     };
     return o;

@@ -19,6 +19,7 @@ interface AgentCliOptions {
   stateDir: string;
   console?: boolean;
   capturePath?: string;
+  ringBytes?: string;
   duration?: string;
 }
 
@@ -45,6 +46,7 @@ export function register(program: Command): void {
     .option('--state-dir <dir>', 'where masks and rule states are kept', DEFAULT_STATE_DIR)
     .option('--console', 'print incidents as a live table on stdout (outputs.console)')
     .option('--capture-path <path>', 'auto, sock-tracepoints or syscalls', 'auto')
+    .option('--ring-bytes <n>', 'kernel ring buffer size: a power of two (default 16 MiB)')
     .option('--duration <seconds>', 'stop after this many seconds (default: run until SIGINT/SIGTERM)')
     .action(async (o: AgentCliOptions) => {
       let config: ProctapConfig;
@@ -61,6 +63,11 @@ export function register(program: Command): void {
         const d = Number(o.duration);
         if (!(d > 0)) throw new UsageError(`--duration ${JSON.stringify(o.duration)}: expected seconds > 0`);
         durationMs = d * 1000;
+      }
+      let ringBytes: number | undefined;
+      if (o.ringBytes !== undefined) {
+        ringBytes = Number(o.ringBytes);
+        if (!Number.isInteger(ringBytes) || ringBytes < 4096 || ringBytes > 2 ** 30 || (ringBytes & (ringBytes - 1)) !== 0) throw new UsageError(`--ring-bytes ${o.ringBytes}: a power of two from 4096 to 1 GiB`);
       }
       const grpcListen = listenArg('--grpc-listen', o.grpcListen);
       const metricsListen = listenArg('--metrics-listen', o.metricsListen);
@@ -79,7 +86,7 @@ export function register(program: Command): void {
         metricsListen,
         evePath,
         console: o.console ? process.stdout : undefined,
-        capture: { capturePath: o.capturePath as CapturePath },
+        capture: { capturePath: o.capturePath as CapturePath, ...(ringBytes ? { ringBytes } : {}) },
         log,
       });
       log('agent running (SIGINT or SIGTERM stops it)');
