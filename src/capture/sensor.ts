@@ -81,6 +81,20 @@ function checkOptions(o: SensorOptions): void {
   }
 }
 
+// Open sensors are detached when the process exits (one 'exit' listener for all of them). BPF
+// links die with their fds anyway; this also stops the reader threads cleanly.
+const openSensors = new Set<Sensor>();
+let exitHooked = false;
+function trackOpen(s: Sensor): void {
+  openSensors.add(s);
+  if (!exitHooked) {
+    exitHooked = true;
+    process.once('exit', () => {
+      for (const o of [...openSensors]) o.closeNow();
+    });
+  }
+}
+
 export class Sensor {
   private readonly native: NativeCaptureSession;
   /** The TLS probe manager, when HTTPS capture is on. */
@@ -100,7 +114,6 @@ export class Sensor {
   private readonly buffered: CaptureEvent[] = [];
   private bufferedHead = 0;
   private wakeIterator: (() => void) | undefined;
-  private readonly onExit = () => this.closeNow();
 
   constructor(opts: SensorOptions = {}) {
     checkOptions(opts);
@@ -131,7 +144,7 @@ export class Sensor {
       this.native.close();
       throw err;
     }
-    process.once('exit', this.onExit);
+    trackOpen(this);
   }
 
   /** Which capture path the kernel programs use. */
@@ -197,10 +210,11 @@ export class Sensor {
     }
   }
 
-  private closeNow(): void {
+  /** Detaches at once without waiting for delivery (process exit). */
+  closeNow(): void {
     if (this.closed) return;
     this.closed = true;
-    process.removeListener('exit', this.onExit);
+    openSensors.delete(this);
     this.tls?.close();
     this.native.close();
     this.finalCounters = this.withOwnCounters(this.native.counters());
