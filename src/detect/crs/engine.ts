@@ -12,7 +12,6 @@ import './variables';
 import { Loader, category as categoryOf, type LoadSource } from './parser/loader';
 import type { Rule } from './rule';
 import type { RuleSet } from './ruleset';
-import { Prefilter } from './regex/prefilter';
 import { Transaction } from './transaction';
 import type { CrsLoadReport, CrsPhaseResult, CrsRequest, CrsResponse, EvaluateOptions } from './types';
 
@@ -40,7 +39,7 @@ export interface CrsLoadOptions {
   excludeCategories?: string[];
   /** Rule ids disabled from the start (can be changed with disableRule/enableRule). */
   disabledIds?: Iterable<number>;
-  /** Use the RE2.Set prefilter (default true). */
+  /** Use the @rx required-literal prefilter (default true; off only to measure it). */
   prefilter?: boolean;
 }
 
@@ -108,7 +107,6 @@ export class CrsEngine {
     const phases: Rule[][] = [[], [], [], [], [], []];
     const markerIndex: Array<Map<string, number>> = phases.map(() => new Map());
     const byId = new Map<number, Rule>();
-    const patterns: string[] = [];
     let count = 0;
     for (const r of rules) {
       if (r.marker !== undefined) {
@@ -123,9 +121,6 @@ export class CrsEngine {
         byId.set(r.id, r);
         count++;
       }
-      for (let x: Rule | undefined = r; x; x = x.next) {
-        if (x.operator?.prefilterPattern !== undefined) patterns.push(x.operator.prefilterPattern);
-      }
     }
     for (const r of rules) deepFreeze(r);
     const ruleSet: RuleSet = {
@@ -133,7 +128,7 @@ export class CrsEngine {
       markerIndex,
       byId,
       settings: Object.freeze(loaded.settings) as RuleSet['settings'],
-      prefilter: new Prefilter(patterns, opts.prefilter !== false),
+      prefilter: opts.prefilter !== false,
     };
     const engine = new CrsEngine(ruleSet, count, new Set(opts.disabledIds ?? []));
     return {

@@ -27,6 +27,8 @@ export interface Rule {
   unconditional: boolean;
   targets: VariableSpec[];
   exclusions: VariableSpec[];
+  /** targetExclusions[i]: the exclusions that apply to targets[i] (same variable), set at load. */
+  targetExclusions: VariableSpec[][];
   operator?: Operator;
   negated: boolean;
   transforms: Transformation[];
@@ -68,6 +70,7 @@ export function newRule(file: string, line: number, category: string): Rule {
     unconditional: false,
     targets: [],
     exclusions: [],
+    targetExclusions: [],
     negated: false,
     transforms: [],
     transformKey: '',

@@ -1,7 +1,6 @@
 // The compiled, read-only rule set: rules per phase in file order, marker positions, engine
-// settings, and the static-regex prefilter. Shared by every transaction.
+// settings. Shared by every transaction.
 import type { Rule } from './rule';
-import type { Prefilter } from './regex/prefilter';
 
 export interface EngineSettings {
   ruleEngine: 'on' | 'off' | 'detectiononly';
@@ -23,7 +22,8 @@ export interface RuleSet {
   markerIndex: Array<Map<string, number>>;
   byId: Map<number, Rule>;
   settings: EngineSettings;
-  prefilter: Prefilter;
+  /** Use the @rx required-literal prefilter. */
+  prefilter: boolean;
 }
 
 export function defaultSettings(): EngineSettings {

@@ -7,7 +7,7 @@ import type { RuleSet } from './ruleset';
 import type { CrsPhaseResult, CrsRequest, CrsResponse, EvaluateOptions } from './types';
 import type { VariableSpec } from './parser/variables';
 import { getResolver, type Entry } from './variables';
-import type { Resolver } from './variables/registry';
+import { keyMatches, type Resolver } from './variables/registry';
 import type { TValue } from './tvalue';
 import { bufOf } from './tvalue';
 import { inRanges, type IdRange } from './id-ranges';
@@ -187,7 +187,6 @@ export class Transaction {
     for (let r: Rule | undefined = starter; r; r = r.next) {
       if (!this.evalRule(r)) return false;
     }
-    if (process.env.CRS_TRACE) process.stderr.write(`match ${starter.id} ${starter.file.replace(/.*\//, "")}:${starter.line}\n`);
     if (starter.log !== false && !starter.internal) this.record(starter);
     if (starter.disruptive && starter.disruptive !== 'pass' && this.disruptive === undefined && starter.log !== false) {
       this.disruptive = { ruleId: starter.id, action: starter.disruptive, status: starter.status };
@@ -232,37 +231,53 @@ export class Transaction {
     let any = false;
     this.capturing = rule.capture;
     for (const e of entries) {
-      const values = rule.multiMatch ? this.transformAll(e, rule) : [this.transform(e, rule)];
-      for (const v of values) {
-        let ok = op.evaluate(this, v);
-        if (rule.negated) ok = !ok;
-        if (!ok) continue;
+      if (!rule.multiMatch) {
+        const v = this.transform(e, rule);
+        if (op.evaluate(this, v) !== rule.negated) {
+          any = true;
+          this.onMatch(rule, e, v);
+        }
+        continue;
+      }
+      for (const v of this.transformAll(e, rule)) {
+        if (op.evaluate(this, v) === rule.negated) continue;
         any = true;
-        this.matchedVar = v.s;
-        this.matchedVarName = e.name;
-        this.matchedVars.push({ key: e.key, value: v.s, name: e.name });
-        for (const a of rule.actions) a.run(this, rule);
-        this.currentRule = rule;
+        this.onMatch(rule, e, v);
       }
     }
     this.capturing = false;
     return any;
   }
 
+  private onMatch(rule: Rule, e: Entry, v: TValue): void {
+    this.matchedVar = v.s;
+    this.matchedVarName = e.name;
+    this.matchedVars.push({ key: e.key, value: v.s, name: e.name });
+    const acts = rule.actions;
+    for (let i = 0; i < acts.length; i++) acts[i].run(this, rule);
+    this.currentRule = rule;
+  }
+
   private collectTargets(rule: Rule): Entry[] {
     const out: Entry[] = [];
     const removals = this.targetRemovalsFor(rule);
-    for (const spec of rule.targets) {
+    const targets = rule.targets;
+    for (let t = 0; t < targets.length; t++) {
+      const spec = targets[t];
       const resolver = (spec.resolve as Resolver | undefined) ?? getResolver(spec.name);
       if (!resolver) continue;
       let entries = resolver(this, spec);
-      if (spec.name === 'MATCHED_VARS' || spec.name === 'MATCHED_VARS_NAMES') entries = entries.slice();
-      if (entries.length > 0 && (rule.exclusions.length > 0 || removals.length > 0)) {
-        const ex = [...rule.exclusions, ...removals].filter((x) => x.name === spec.name);
-        if (ex.length > 0) entries = entries.filter((e) => !ex.some((x) => excludes(x, e)));
+      if (entries.length > 0) {
+        const ex = rule.targetExclusions[t];
+        if (ex !== undefined && ex.length > 0) entries = entries.filter((e) => !ex.some((x) => excludes(x, e)));
+        if (removals.length > 0) {
+          const rx = removals.filter((x) => x.name === spec.name);
+          if (rx.length > 0) entries = entries.filter((e) => !rx.some((x) => excludes(x, e)));
+        }
       }
       if (spec.count) out.push({ key: '', name: spec.name, value: String(entries.length) });
-      else for (const e of entries) out.push(e);
+      else if (out.length === 0 && t === targets.length - 1) return entries;
+      else for (let k = 0; k < entries.length; k++) out.push(entries[k]);
     }
     return out;
   }
@@ -324,26 +339,33 @@ export class Transaction {
     return out;
   }
 
-  // ---- prefilter ----------------------------------------------------------------------------
-
-  prefilterIndex(pattern: string): number {
-    return this.rules.prefilter.indexOf(pattern);
-  }
-
-  prefilterHit(v: TValue, idx: number): boolean {
-    const pf = this.rules.prefilter;
-    if (!v.hits) {
-      v.hits = new Uint8Array(pf.size);
-      v.done = new Uint8Array(pf.setCount);
-    }
-    pf.scanOne(bufOf(v), idx, v.hits, v.done as Uint8Array);
-    return v.hits[idx] === 1;
+  /** Whether operators may skip work their prefilter proves useless (off for A/B checks). */
+  get prefilterEnabled(): boolean {
+    return this.rules.prefilter;
   }
 
   // ---- variables ----------------------------------------------------------------------------
 
   collection(name: string): Entry[] {
     return this.collections.get(name) ?? [];
+  }
+
+  private keyIndex = new Map<string, Map<string, Entry[]>>();
+
+  /** Entries of a collection with a given key (case-insensitive), through a per-collection index. */
+  keyed(name: string, key: string): Entry[] {
+    let idx = this.keyIndex.get(name);
+    if (!idx) {
+      idx = new Map();
+      for (const e of this.collection(name)) {
+        const k = e.key.toLowerCase();
+        const list = idx.get(k);
+        if (list) list.push(e);
+        else idx.set(k, [e]);
+      }
+      this.keyIndex.set(name, idx);
+    }
+    return idx.get(key.toLowerCase()) ?? [];
   }
 
   scalar(name: string): string | undefined {
@@ -390,6 +412,7 @@ export class Transaction {
 
   setEnv(key: string, value: string): void {
     this.env.set(key, value);
+    this.keyIndex.delete('ENV');
     this.collections.set('ENV', [...this.env].map(([k, v]) => ({ key: k, value: v, name: 'ENV:' + k })));
   }
 
@@ -438,10 +461,12 @@ export class Transaction {
   // ---- request / response loading -----------------------------------------------------------
 
   private setColl(name: string, pairs: Array<{ name: string; value: string }>): void {
+    this.keyIndex.delete(name);
     this.collections.set(name, pairs.map((p) => ({ key: p.name, value: p.value, name: `${name}:${p.name}` })));
   }
 
   private setNames(name: string, pairs: Array<{ name: string }>): void {
+    this.keyIndex.delete(name);
     const base = name.replace(/_NAMES$/, '');
     this.collections.set(name, pairs.map((p) => ({ key: p.name, value: p.name, name: `${base === name ? name : name}:${p.name}` })));
   }
@@ -510,6 +535,8 @@ export class Transaction {
   }
 
   private rebuildArgs(): void {
+    this.keyIndex.delete('ARGS');
+    this.keyIndex.delete('ARGS_NAMES');
     const all = [...this.collection('ARGS_GET'), ...this.collection('ARGS_POST')];
     this.collections.set('ARGS', all.map((e) => ({ key: e.key, value: e.value, name: 'ARGS:' + e.key })));
     this.collections.set('ARGS_NAMES', all.map((e) => ({ key: e.key, value: e.key, name: 'ARGS_NAMES:' + e.key })));
@@ -600,7 +627,7 @@ export class Transaction {
 
 function excludes(x: VariableSpec, e: Entry): boolean {
   if (x.key !== undefined) return e.key.toLowerCase() === x.key.toLowerCase();
-  if (x.keyRe) return x.keyRe.test(Buffer.from(e.key, 'utf8'));
+  if (x.keyRe) return keyMatches(x, e.key);
   return true;
 }
 

@@ -6,10 +6,10 @@ export interface TValue {
   /** latin1 text: one char per byte. */
   s: string;
   buf?: Buffer;
-  /** Indexes of prefilter patterns that match s, once computed. */
-  hits?: Uint8Array;
-  /** Which prefilter sets have been run over s. */
-  done?: Uint8Array;
+  /** s lower-cased (latin1), for the literal prefilter, once computed. */
+  lower?: string;
+  /** charMask(lower), once computed. */
+  mask?: number;
 }
 
 export function bufOf(v: TValue): Buffer {

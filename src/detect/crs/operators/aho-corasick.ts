@@ -5,6 +5,8 @@ export class AhoCorasick {
   private goto: Array<Map<number, number>> = [new Map()];
   private fail: number[] = [0];
   private out: Array<string | undefined> = [undefined];
+  /** Root transitions as a table: most input bytes leave the automaton at the root. */
+  private root = new Int32Array(256);
 
   constructor(phrases: string[]) {
     for (const p of phrases) {
@@ -26,7 +28,10 @@ export class AhoCorasick {
       if (this.out[s] === undefined) this.out[s] = p;
     }
     const queue: number[] = [];
-    for (const nx of this.goto[0].values()) queue.push(nx);
+    for (const [c, nx] of this.goto[0]) {
+      queue.push(nx);
+      if (c < 256) this.root[c] = nx;
+    }
     while (queue.length > 0) {
       const r = queue.shift() as number;
       for (const [c, u] of this.goto[r]) {
@@ -43,9 +48,15 @@ export class AhoCorasick {
   /** The first phrase found in text, or undefined. */
   search(text: string): string | undefined {
     let s = 0;
+    const root = this.root;
     for (let i = 0; i < text.length; i++) {
       let c = text.charCodeAt(i);
       if (c >= 65 && c <= 90) c += 32;
+      if (s === 0) {
+        s = c < 256 ? root[c] : 0;
+        if (s !== 0 && this.out[s] !== undefined) return this.out[s];
+        continue;
+      }
       let nx = this.goto[s].get(c);
       while (nx === undefined && s !== 0) {
         s = this.fail[s];

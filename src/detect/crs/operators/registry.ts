@@ -15,8 +15,10 @@ export interface Operator {
   /** The argument as written (for messages). */
   arg: string;
   evaluate(tx: Transaction, input: TValue): boolean;
-  /** A static regex index in the engine's prefilter, when the operator has one. */
+  /** The static regex, when the operator has one. */
   prefilterPattern?: string;
+  /** Literals one of which every match contains (rx prefilter), when known. */
+  literals?: string[];
 }
 
 export type OperatorFactory = (arg: string, ctx: OperatorContext) => Operator;

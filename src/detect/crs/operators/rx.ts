@@ -1,10 +1,12 @@
 // @rx: RE2 regular expression (PCRE syntax mapped to RE2). Example:
 //   SecRule ARGS "@rx (?i)union\s+select" "id:1,phase:2,capture,..."
 // With `capture`, TX:0 gets the match and TX:1..9 the groups. A pattern holding %{macros} is
-// compiled per distinct expansion (memoized).
+// compiled per distinct expansion (memoized). Static patterns get a required-literal prefilter.
 import { registerOperator } from './registry';
 import { compileRegex, fromRe2 } from '../regex/compile';
-import { bufOf } from '../tvalue';
+import { bufOf, type TValue } from '../tvalue';
+import { requiredLiterals, lowerLatin1, charMask } from '../regex/literals';
+import { pcreToRe2 } from '../regex/pcre-to-re2';
 import { compileMacro, hasMacro } from '../macro';
 import type { Transaction } from '../transaction';
 import { REWRITES, type Matcher } from '../regex/rewrites';
@@ -45,13 +47,26 @@ function rx(arg: string) {
     };
   }
   const re = compileRegex(arg) as unknown as Matcher;
+  // Prefilter: the literals every match must contain (see regex/literals.ts). A value whose
+  // lower-cased text holds none of them cannot match, and the RE2 call is skipped.
+  const literals = requiredLiterals(pcreToRe2(arg));
+  const masks = (literals ?? []).map(charMask);
   return {
     name: 'rx',
     arg,
     prefilterPattern: arg,
-    evaluate(tx: Transaction, v: { s: string; buf?: Buffer; hits?: Uint8Array }) {
-      const idx = tx.prefilterIndex(arg);
-      if (idx >= 0 && !tx.prefilterHit(v, idx)) return false;
+    literals,
+    evaluate(tx: Transaction, v: TValue) {
+      if (literals !== undefined && tx.prefilterEnabled) {
+        const lower = v.lower ?? (v.lower = lowerLatin1(v.s));
+        const mask = v.mask ?? (v.mask = charMask(lower));
+        let found = false;
+        for (let i = 0; i < literals.length; i++) {
+          // cheap test first: every character class the literal needs must occur in the value
+          if ((masks[i] & mask) === masks[i] && lower.includes(literals[i])) { found = true; break; }
+        }
+        if (!found) return false;
+      }
       return run(re, tx, bufOf(v));
     },
   };

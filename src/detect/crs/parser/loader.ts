@@ -382,6 +382,7 @@ export class Loader {
 
 function finalizeChain(r: Rule): void {
   for (let x: Rule | undefined = r; x; x = x.next) {
+    x.targetExclusions = x.targets.map((t) => x.exclusions.filter((e) => e.name === t.name));
     const names = x.transforms.map((t) => t.name.toLowerCase());
     x.prefixKeys = names.map((_n, i) => names.slice(0, i + 1).join(','));
     x.transformKey = names.join(',');

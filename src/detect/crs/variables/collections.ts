@@ -10,5 +10,7 @@ const NAMES = [
 ];
 
 for (const name of NAMES) {
-  registerVariable(name, (tx, spec) => selectEntries(tx.collection(name), spec));
+  registerVariable(name, (tx, spec) =>
+    spec.key !== undefined && name !== 'XML' ? tx.keyed(name, spec.key) : selectEntries(tx.collection(name), spec),
+  );
 }

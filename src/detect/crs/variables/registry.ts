@@ -34,11 +34,27 @@ export function selectEntries(entries: Entry[], spec: VariableSpec): Entry[] {
     const k = spec.key.toLowerCase();
     return entries.filter((e) => e.key.toLowerCase() === k);
   }
-  if (spec.keyRe) {
-    const re = spec.keyRe;
-    return entries.filter((e) => re.test(Buffer.from(e.key, 'utf8')));
-  }
+  if (spec.keyRe) return entries.filter((e) => keyMatches(spec, e.key));
   return entries;
+}
+
+// Regex-key results per (spec, key): the same TX, cookie and argument names come back rule after
+// rule and request after request, so a bounded memo saves most RE2 calls on keys.
+const keyMemo = new WeakMap<VariableSpec, Map<string, boolean>>();
+
+export function keyMatches(spec: VariableSpec, key: string): boolean {
+  let m = keyMemo.get(spec);
+  if (!m) {
+    m = new Map();
+    keyMemo.set(spec, m);
+  }
+  let r = m.get(key);
+  if (r === undefined) {
+    r = (spec.keyRe as NonNullable<VariableSpec['keyRe']>).test(Buffer.from(key, 'utf8'));
+    if (m.size > 4096) m.clear();
+    m.set(key, r);
+  }
+  return r;
 }
 
 /** A scalar variable: one entry, or none when the value is absent. */
