@@ -100,3 +100,38 @@ test('@detectSQLi and @detectXSS use libinjection (fingerprint captured)', () =>
   assert.deepEqual(ids(e, '<img src=x onerror=alert(1)>'), [61]);
   assert.deepEqual(ids(e, 'hello world'), []);
 });
+
+test('rx prefilter literals are sound: whenever a CRS pattern matches, one of its literals is in the value', async () => {
+  const { requiredLiterals, lowerLatin1 } = await import('../src/detect/crs/regex/literals');
+  const { compileRegex } = await import('../src/detect/crs/regex/compile');
+  const { readSuite } = await import('../src/detect/crs/ftw/suite');
+  const { urlDecodeUni } = await import('../src/detect/crs/transformations/url-decode-uni');
+  assert.deepEqual(requiredLiterals('(?i)union\\s+select'), ['select']);
+  assert.deepEqual(requiredLiterals('(?:foo|bar)baz'), ['foobaz', 'barbaz']);
+  assert.equal(requiredLiterals('a|b'), undefined);
+  assert.equal(requiredLiterals('x*y?'), undefined);
+  const data = path.resolve(__dirname, '..', '..', 'shared', 'data', 'crs', 'v4.28.0');
+  const values = new Set<string>();
+  for (const t of readSuite(path.join(data, 'tests', 'regression', 'tests')).slice(0, 1500)) {
+    for (const st of t.stages) {
+      values.add(urlDecodeUni(st.request.uri));
+      if (st.request.body) values.add(urlDecodeUni(st.request.body.toString('latin1')));
+    }
+  }
+  const patterns = fs.readFileSync(path.join(data, 'rules', 'REQUEST-942-APPLICATION-ATTACK-SQLI.conf'), 'latin1')
+    .split('\n').map((l) => /^SecRule \S+ "@rx (.*)" \\$/.exec(l)?.[1]).filter((p): p is string => p !== undefined);
+  assert.ok(patterns.length > 20);
+  let checked = 0;
+  for (const p of patterns) {
+    const lits = requiredLiterals(p.replace(/\\"/g, '"'));
+    if (!lits) continue;
+    const re = compileRegex(p.replace(/\\"/g, '"'));
+    for (const v of values) {
+      if (re.test(Buffer.from(v, 'utf8'))) {
+        checked++;
+        assert.ok(lits.some((l) => lowerLatin1(v).includes(l)), `/${p}/ matched ${JSON.stringify(v)} without any of ${lits}`);
+      }
+    }
+  }
+  assert.ok(checked > 100, `only ${checked} matches checked`);
+});
