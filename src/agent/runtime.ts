@@ -18,8 +18,7 @@ export const DEFAULT_STATE_DIR = '/var/lib/proctap/state';
  * mapped twice and count twice in RSS.
  */
 export const AGENT_RING_BYTES = 16 << 20;
-/** Batches (1 MiB each) queued for JavaScript: a bound on the memory an overloaded agent holds. */
-export const AGENT_QUEUED_BATCHES = 16;
+
 
 export interface RuntimeOptions {
   config: ProctapConfig;
@@ -92,7 +91,6 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
     o.captureSource ??
     new LiveCaptureSource({
       ringBytes: AGENT_RING_BYTES,
-      maxQueuedBatches: AGENT_QUEUED_BATCHES,
       ...o.capture,
       netns: o.netns,
       onFlowEnd: et ? (flow) => et.endFlow(flow) : undefined,
