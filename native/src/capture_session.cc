@@ -21,10 +21,15 @@
 namespace proctap {
 namespace {
 
+// Records are copied from the ring straight into the batch that JavaScript will receive (one
+// copy); the block is trimmed to size when handed over and freed by the Buffer's finalizer.
 struct Batch {
-  std::vector<uint8_t> bytes;
+  uint8_t* data = nullptr;
+  size_t size = 0;
+  size_t cap = 0;
   uint32_t count = 0;
   bool end = false;  // the end-of-stream marker sent by close()
+  ~Batch() { free(data); }
 };
 
 class CaptureSession;
@@ -89,7 +94,6 @@ class CaptureSession : public Napi::ObjectWrap<CaptureSession> {
       Napi::Error::New(env, "proctap capture: ring_buffer__new failed").ThrowAsJavaScriptException();
       return;
     }
-    staging_.reserve(batch_bytes_ + sizeof(pt_event) + PT_MAX_CAPTURE);
     tsfn_ = Napi::ThreadSafeFunction::New(env, info[1].As<Napi::Function>(), "proctap-capture", 0, 1);
     open_ = true;
     {
@@ -119,35 +123,58 @@ class CaptureSession : public Napi::ObjectWrap<CaptureSession> {
 
   static int OnRecord(void* ctx, void* data, size_t size) {
     auto* self = static_cast<CaptureSession*>(ctx);
-    if (self->staging_.size() + size > self->batch_bytes_ && self->staging_count_ > 0) self->Flush();
-    const uint8_t* p = static_cast<const uint8_t*>(data);
-    self->staging_.insert(self->staging_.end(), p, p + size);
-    self->staging_count_++;
+    Batch* b = self->cur_;
+    if (b && b->size + size > self->batch_bytes_ && b->count > 0) {
+      self->Flush();
+      b = nullptr;
+    }
+    if (!b) {
+      b = self->cur_ = new Batch();
+      b->cap = static_cast<size_t>(self->batch_bytes_) + sizeof(pt_event) + PT_MAX_CAPTURE + 64;
+      b->data = static_cast<uint8_t*>(malloc(b->cap));
+      if (!b->data) {  // count it as a queue drop rather than crash
+        self->native_drop_events_.fetch_add(1);
+        self->native_drop_bytes_.fetch_add(size);
+        delete b;
+        self->cur_ = nullptr;
+        return 0;
+      }
+    }
+    if (b->size + size > b->cap) {  // a record larger than any the BPF side writes: skip, counted
+      self->native_drop_events_.fetch_add(1);
+      self->native_drop_bytes_.fetch_add(size);
+      return 0;
+    }
+    memcpy(b->data + b->size, data, size);
+    b->size += size;
+    b->count++;
     return 0;
   }
 
   // Hands the staged records to JS as one exactly-sized batch, or drops them when JS is behind.
   void Flush() {
-    if (staging_count_ == 0) return;
+    Batch* b = cur_;
+    if (!b || b->count == 0) return;
     if (stats_->queued.load() >= max_queued_) {
       native_drop_batches_.fetch_add(1);
-      native_drop_events_.fetch_add(staging_count_);
-      native_drop_bytes_.fetch_add(staging_.size());
+      native_drop_events_.fetch_add(b->count);
+      native_drop_bytes_.fetch_add(b->size);
+      b->size = 0;  // keep the block for the next batch
+      b->count = 0;
+      return;
     } else {
-      auto* b = new Batch();
-      b->bytes.assign(staging_.begin(), staging_.end());
-      b->count = staging_count_;
+      cur_ = nullptr;
+      if (void* t = realloc(b->data, b->size)) b->data = static_cast<uint8_t*>(t);  // trim
+      b->cap = b->size;
       stats_->queued.fetch_add(1);
       if (tsfn_.NonBlockingCall(b, Deliverer()) != napi_ok) {
         stats_->queued.fetch_sub(1);
         native_drop_batches_.fetch_add(1);
         native_drop_events_.fetch_add(b->count);
-        native_drop_bytes_.fetch_add(b->bytes.size());
+        native_drop_bytes_.fetch_add(b->size);
         delete b;
       }
     }
-    staging_.clear();
-    staging_count_ = 0;
   }
 
   void ReadLoop() {
@@ -178,6 +205,8 @@ class CaptureSession : public Napi::ObjectWrap<CaptureSession> {
     have_final_ = true;
     ring_buffer__free(rb_);
     rb_ = nullptr;
+    delete cur_;  // only a dropped batch's block can be left here
+    cur_ = nullptr;
     loader_.Close();
     if (deliver_end) {
       auto* b = new Batch();
@@ -317,8 +346,7 @@ class CaptureSession : public Napi::ObjectWrap<CaptureSession> {
   bool have_final_ = false;
 
   // Reader-thread state.
-  std::vector<uint8_t> staging_;
-  uint32_t staging_count_ = 0;
+  Batch* cur_ = nullptr;  // the batch being filled (reader thread only)
   uint32_t batch_bytes_ = 1u << 20;
   uint32_t max_queued_ = 64;
   int poll_ms_ = 20;
@@ -344,7 +372,7 @@ void DeliverBatch(Napi::Env env, Napi::Function fn, DeliveryStats* stats, Batch*
   }
   uint32_t count = batch->count;
   Napi::Buffer<uint8_t> buf = Napi::Buffer<uint8_t>::New(
-      env, batch->bytes.data(), batch->bytes.size(), [](Napi::Env, uint8_t*, Batch* b) { delete b; }, batch);
+      env, batch->data, batch->size, [](Napi::Env, uint8_t*, Batch* b) { delete b; }, batch);
   fn.Call({buf, Napi::Number::New(env, count)});
 }
 

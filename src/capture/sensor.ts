@@ -243,8 +243,9 @@ export class Sensor {
     this.malformed += malformed;
     this.tls?.decorate(events);
     if (this.procs) {
+      const now = Date.now();
       for (const ev of events) {
-        if (ev.pid !== 0) ev.process = this.procs.get(ev.pid, ev.comm, ev.cgroupId);
+        if (ev.pid !== 0) ev.process = this.procs.get(ev.pid, ev.comm, ev.cgroupId, now);
       }
     }
     for (const l of this.listeners) l(events);
