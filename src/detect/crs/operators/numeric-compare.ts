@@ -1,5 +1,5 @@
-// Numeric comparisons @eq @ge @gt @lt @le: both sides read as integers (non-numbers are 0);
-// the argument may hold macros. Example: SecRule &ARGS "@gt %{tx.max_num_args}" ...
+// Shared body of the numeric comparison operators (@eq @ge @gt @lt @le): both sides read as
+// integers (non-numbers are 0); the argument may hold macros.
 import { registerOperator } from './registry';
 import { compileMacro } from '../macro';
 import type { Transaction } from '../transaction';
@@ -9,7 +9,7 @@ function toInt(s: string): number {
   return Number.isNaN(n) ? 0 : n;
 }
 
-function numeric(name: string, cmp: (a: number, b: number) => boolean) {
+export function registerNumeric(name: string, cmp: (a: number, b: number) => boolean): void {
   registerOperator(name, (arg) => {
     const m = compileMacro(arg.trim());
     return {
@@ -21,9 +21,3 @@ function numeric(name: string, cmp: (a: number, b: number) => boolean) {
     };
   });
 }
-
-numeric('eq', (a, b) => a === b);
-numeric('ge', (a, b) => a >= b);
-numeric('gt', (a, b) => a > b);
-numeric('lt', (a, b) => a < b);
-numeric('le', (a, b) => a <= b);
