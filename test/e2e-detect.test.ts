@@ -149,12 +149,18 @@ test('/metrics: capture, analysis and incident counters are present and move wit
   const analysed0 = sample(m0, 'proctap_analysed_total', { direction: 'inbound', protocol: 'http' }) ?? 0;
   const inc0 = sample(m0, 'proctap_incidents_total') ?? 0;
   for (let i = 0; i < 3; i++) await curl(ns, ['-o', '/dev/null', `http://127.0.0.1:${http.port}/page${i}?q=<script>alert(${i})</script>`]);
-  const text = await waitMetrics(agent, (t) => (sample(t, 'proctap_incidents_total') ?? 0) >= inc0 + 3);
+  const text = await waitMetrics(
+    agent,
+    (t) => (sample(t, 'proctap_incidents_total') ?? 0) >= inc0 + 6 && (sample(t, 'proctap_analysed_total', { direction: 'inbound', protocol: 'http' }) ?? 0) >= analysed0 + 3,
+  );
   assert.ok((sample(text, 'proctap_events_total', { type: 'send' }) ?? 0) > sends0, 'send events grew');
   assert.ok((sample(text, 'proctap_analysed_total', { direction: 'inbound', protocol: 'http' }) ?? 0) >= analysed0 + 3, 'inbound http analysed grew');
-  assert.ok((sample(text, 'proctap_incidents_total') ?? 0) >= inc0 + 3, 'incidents grew (XSS inbound and outbound)');
+  assert.ok((sample(text, 'proctap_incidents_total') ?? 0) >= inc0 + 6, 'incidents grew (3 XSS, each seen inbound and outbound)');
   assert.ok((sample(text, 'proctap_rule_evaluation_seconds_count', { engine: 'crs' }) ?? 0) > 0);
   assert.equal(sample(text, 'proctap_drops_total', { stage: 'kernel_ring' }), 0);
+  // Kernel BPF statistics (BPF_ENABLE_STATS while the agent runs): the capture programs ran.
+  assert.ok((sample(text, 'proctap_bpf_program_runs_total') ?? 0) > 0, 'BPF program run counts');
+  assert.ok((sample(text, 'proctap_bpf_program_run_seconds_total') ?? 0) > 0, 'BPF program run time');
 });
 
 test('HTTPS capture off live: the TLS probes go, HTTPS attacks are not seen; on again: they are', async () => {
