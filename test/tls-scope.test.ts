@@ -241,3 +241,34 @@ test('attach failures are counted per library path and the sensor keeps running'
     await cap.sensor.close();
   }
 });
+
+test("netns filter with attach: 'pid': new processes in the namespace are held and probed per pid, others never trap", async () => {
+  const srv = await startPyHttps(ns, cert);
+  const other = new Netns();
+  const srv2 = await startPyHttps(other, cert);
+  const cap = new Capture(ns, { tls: { attach: 'pid' } });
+  try {
+    assert.equal(cap.sensor.tls?.mode, 'pid');
+    // The server already running in the namespace got per-pid probes at start.
+    assert.ok(cap.sensor.tls!.list().some((a) => a.scope === srv.child.pid), JSON.stringify(cap.sensor.tls!.list()));
+    const r = await ns.run('curl', curlArgs(srv.port, '/pid-mode'));
+    assert.equal(r.code, 0, r.stderr);
+    await cap.waitFor((evs) => evs.some((e) => e.pid === r.pid && e.type === 'tls_read' && e.payload.includes('/pid-mode')), 5000, 'curl tls_read');
+    assert.match(plaintext(cap.events, (e) => e.pid === r.pid && e.type === 'tls_write'), /^GET \/pid-mode HTTP\/1.1\r\n/);
+    assert.ok(plaintext(cap.events, (e) => e.pid === srv.child.pid && e.type === 'tls_read').startsWith('GET /pid-mode '));
+    // A process in another namespace runs the same libssl and never hits a probe.
+    const before = cap.sensor.counters().tls!;
+    const r2 = await other.run('curl', curlArgs(srv2.port, '/elsewhere'));
+    assert.equal(r2.code, 0, r2.stderr);
+    await sleep(200);
+    const after = cap.sensor.counters().tls!;
+    assert.equal(after.filtered, 0, JSON.stringify(after));
+    assert.equal(after.calls, before.calls, 'no SSL call of the other namespace reached a probe');
+    assert.ok(after.held >= 1);
+  } finally {
+    await cap.sensor.close();
+    srv.child.kill('SIGKILL');
+    srv2.child.kill('SIGKILL');
+    other.remove();
+  }
+});
