@@ -90,6 +90,10 @@ export class LiveCaptureSource implements CaptureSource {
   async stop(): Promise<void> {
     if (this.tick) clearInterval(this.tick);
     this.tick = undefined;
+    const sink = this.sink;
+    this.sink = undefined; // a pending reopen then leaves the sensor closed
+    await this.reopening;
+    this.sink = sink;
     await this.closeSensor();
     this.pipe?.flush();
     this.sink = undefined;
@@ -158,14 +162,20 @@ export class LiveCaptureSource implements CaptureSource {
     this.past.filtered += c.filtered;
   }
 
-  private async reopenSensor(): Promise<void> {
-    this.restarts++;
-    try {
-      await this.closeSensor();
-      if (this.sink) this.openSensor();
-    } catch (err) {
-      this.errors.push(`reopening the sensor: ${(err as Error).message}`);
-    }
+  private reopening: Promise<void> = Promise.resolve();
+
+  /** Close, then open with the current configuration; calls are serialised (one sensor at a time). */
+  private reopenSensor(): Promise<void> {
+    this.reopening = this.reopening.then(async () => {
+      this.restarts++;
+      try {
+        await this.closeSensor();
+        if (this.sink) this.openSensor();
+      } catch (err) {
+        this.errors.push(`reopening the sensor: ${(err as Error).message}`);
+      }
+    });
+    return this.reopening;
   }
 
   private newPipeline(): LivePipeline {
