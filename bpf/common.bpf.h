@@ -87,6 +87,8 @@ struct pt_sock_info {
 	__u8 family;
 	__u8 has_tuple;
 	__u8 v4_mapped;
+	__u8 cg_verdict; /* the connecting task's cgroup verdict, worked out at connect() */
+	__u8 pad[3];
 	__u32 pid;
 	__u32 tid;
 	__u32 uid;
@@ -154,8 +156,35 @@ struct pt_who {
 	__u32 pid;
 	__u64 cgroup_id;
 	__u32 netns_ino;
+	/* cg_known: cg_verdict was worked out before (events outside the task's context, e.g. softirq);
+	 * else the current task's cgroup ancestry is walked. */
+	__u8 cg_known;
+	__u8 cg_verdict;
 	char comm[16];
 };
+
+#define PT_MAX_CGROUP_DEPTH 16
+#define PT_CG_INCLUDED 1
+#define PT_CG_EXCLUDED 2
+
+/* A cgroup entry covers its whole subtree: look up the current task's cgroup and each ancestor
+ * (bounded depth). Returns PT_CG_INCLUDED / PT_CG_EXCLUDED bits. */
+static __always_inline __u8 pt_cgroup_verdict_current(__u64 cgid)
+{
+	__u8 v = 0;
+	__u8 *a = bpf_map_lookup_elem(&filter_cgroups, &cgid);
+	if (a)
+		v |= *a == PT_FILTER_EXCLUDE ? PT_CG_EXCLUDED : PT_CG_INCLUDED;
+	for (int lvl = 1; lvl < PT_MAX_CGROUP_DEPTH; lvl++) {
+		__u64 id = bpf_get_current_ancestor_cgroup_id(lvl);
+		if (id == 0 || id == cgid)
+			break;
+		a = bpf_map_lookup_elem(&filter_cgroups, &id);
+		if (a)
+			v |= *a == PT_FILTER_EXCLUDE ? PT_CG_EXCLUDED : PT_CG_INCLUDED;
+	}
+	return v;
+}
 
 /* 1 = capture, 0 = filtered. An exclude match wins; with include entries only matches pass. */
 static __always_inline int pt_filter_pass(const struct pt_config *cfg, const struct pt_who *w)
@@ -181,12 +210,11 @@ static __always_inline int pt_filter_pass(const struct pt_config *cfg, const str
 		}
 	}
 	if (bits & PT_FILTER_CGROUPS) {
-		a = bpf_map_lookup_elem(&filter_cgroups, &w->cgroup_id);
-		if (a) {
-			if (*a == PT_FILTER_EXCLUDE)
-				return 0;
+		__u8 v = w->cg_known ? w->cg_verdict : pt_cgroup_verdict_current(w->cgroup_id);
+		if (v & PT_CG_EXCLUDED)
+			return 0;
+		if (v & PT_CG_INCLUDED)
 			included = 1;
-		}
 	}
 	if (bits & PT_FILTER_COMMS) {
 		a = bpf_map_lookup_elem(&filter_comms, (const struct pt_comm_key *)w->comm);

@@ -44,6 +44,8 @@ static __always_inline int pt_state_filter(const struct pt_config *cfg, const st
 		return 0;
 	w.pid = si->pid;
 	w.cgroup_id = si->cgroup_id;
+	w.cg_known = 1; /* softirq: the current task is not the socket's */
+	w.cg_verdict = si->cg_verdict;
 	w.netns_ino = si->netns_ino;
 	__builtin_memcpy(w.comm, si->comm, sizeof(w.comm));
 	if (pt_filter_pass(cfg, &w))
@@ -84,6 +86,8 @@ int BPF_PROG(pt_state, struct sock *sk, int oldstate, int newstate)
 		si.cgroup_id = bpf_get_current_cgroup_id();
 		si.netns_ino = pt_sock_netns(sk);
 		bpf_get_current_comm(si.comm, sizeof(si.comm));
+		if (cfg->filter_bits & PT_FILTER_CGROUPS)
+			si.cg_verdict = pt_cgroup_verdict_current(si.cgroup_id);
 		bpf_map_update_elem(&sock_info, &cookie, &si, BPF_ANY);
 		if (pt_state_filter(cfg, &si))
 			pt_state_event(cfg, &si, sk, cookie, PT_EV_CONNECT);

@@ -137,38 +137,75 @@ test('pure exclude mode: the excluded comm is never seen and each of its operati
   }
 });
 
-test('include by cgroup v2 directory', async (t) => {
+// Runs the client inside cgroup `dir`: sh moves itself there, then becomes the client in the
+// namespace (same pid); it starts outside the namespace because `ip netns exec` remounts /sys.
+async function runInCgroup(dir: string, port: number) {
+  const child = spawn('sh', ['-c', `echo $$ > ${dir}/cgroup.procs && exec ip netns exec ${ns.name} ${inclBin} 127.0.0.1 ${port}`], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const r = await collectExit(child, 10_000);
+  assert.equal(r.code, 0, r.stderr);
+  return r.pid;
+}
+
+for (const where of ['the cgroup itself', 'a child cgroup'] as const) {
+  test(`include by cgroup v2 directory: a process in ${where} is captured`, async (t) => {
+    const mount = cgroup2Mount();
+    if (!mount) {
+      t.skip('no cgroup v2 hierarchy mounted on this host');
+      return;
+    }
+    const dir = path.join(mount, `proctap-test-${crypto.randomBytes(4).toString('hex')}`);
+    const child = path.join(dir, 'workload');
+    fs.mkdirSync(child, { recursive: true });
+    const runDir = where === 'a child cgroup' ? child : dir;
+    const srv = await startPyServer(ns, '127.0.0.1', 'echo');
+    const sensor = new Sensor({ filter: { include: { cgroups: [dir] } } });
+    const evs = collect(sensor);
+    try {
+      const pid = await runInCgroup(runDir, srv.port);
+      const other = await runClients(srv.port, [exclBin]);
+      await sleep(150);
+      await sensor.close();
+      assert.equal(evs.filter((e) => e.pid === pid && e.type === 'send').length, 5, describe(evs));
+      assert.ok(evs.some((e) => e.pid === pid && e.type === 'established'), 'connection events follow the verdict made at connect()');
+      assert.ok(evs.every((e) => e.pid === pid), describe(evs));
+      assert.ok(!evs.some((e) => other.includes(e.pid)));
+      assert.equal(evs[0].cgroupId, fs.statSync(runDir, { bigint: true }).ino);
+    } finally {
+      await sensor.close();
+      srv.child.kill();
+      await sleep(50);
+      fs.rmdirSync(child);
+      fs.rmdirSync(dir);
+    }
+  });
+}
+
+test('exclude by cgroup covers its subtree', async (t) => {
   const mount = cgroup2Mount();
   if (!mount) {
     t.skip('no cgroup v2 hierarchy mounted on this host');
     return;
   }
   const dir = path.join(mount, `proctap-test-${crypto.randomBytes(4).toString('hex')}`);
-  fs.mkdirSync(dir);
+  const child = path.join(dir, 'workload');
+  fs.mkdirSync(child, { recursive: true });
   const srv = await startPyServer(ns, '127.0.0.1', 'echo');
-  const sensor = new Sensor({ filter: { include: { cgroups: [dir] } } });
+  const sensor = new Sensor({ filter: { include: { netns: [ns.inode] }, exclude: { cgroups: [dir] } } });
   const evs = collect(sensor);
   try {
-    // sh puts itself into the cgroup, then becomes the client in the namespace (same pid);
-    // outside the namespace because `ip netns exec` remounts /sys.
-    const child = spawn(
-      'sh',
-      ['-c', `echo $$ > ${dir}/cgroup.procs && exec ip netns exec ${ns.name} ${inclBin} 127.0.0.1 ${srv.port}`],
-      { stdio: ['ignore', 'pipe', 'pipe'] },
-    );
-    const r = await collectExit(child, 10_000);
-    assert.equal(r.code, 0, r.stderr);
-    const other = await runClients(srv.port, [exclBin]);
+    const hidden = await runInCgroup(child, srv.port);
+    const [seen] = await runClients(srv.port, [inclBin]);
     await sleep(150);
     await sensor.close();
-    assert.equal(evs.filter((e) => e.pid === r.pid && e.type === 'send').length, 5, describe(evs));
-    assert.ok(evs.every((e) => e.pid === r.pid), describe(evs));
-    assert.ok(!evs.some((e) => other.includes(e.pid)));
-    assert.equal(evs[0].cgroupId, fs.statSync(dir, { bigint: true }).ino);
+    assert.ok(!evs.some((e) => e.pid === hidden), describe(evs));
+    assert.equal(evs.filter((e) => e.pid === seen && e.type === 'send').length, 5, describe(evs));
   } finally {
     await sensor.close();
     srv.child.kill();
     await sleep(50);
+    fs.rmdirSync(child);
     fs.rmdirSync(dir);
   }
 });
