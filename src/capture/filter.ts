@@ -8,7 +8,7 @@ export interface FilterSet {
   pids?: number[];
   /** Process names as the kernel keeps them (first 15 characters). */
   comms?: string[];
-  /** cgroup v2 directories (absolute, or relative to the cgroup2 mount) or cgroup ids. */
+  /** cgroup v2 directories (absolute, or relative to the cgroup2 mount) or cgroup ids; each covers its subtree. */
   cgroups?: (string | bigint)[];
   /** Network namespaces: paths (/run/netns/NAME, /proc/PID/ns/net) or inode numbers. */
   netns?: (string | number)[];
