@@ -1,7 +1,8 @@
 // Rule language: header, options, keyword table, variables, fast-pattern choice, load errors.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { loadRulesText, ruleMetadata } from '../src/detect/suricata';
+import { loadRulesAsync, loadRulesText, ruleMetadata } from '../src/detect/suricata';
+import { tx } from './suricata-helpers';
 import { parseContentBytes } from '../src/detect/suricata/bytes';
 import { patternStrength } from '../src/detect/suricata/fast-pattern';
 import { AddressEnv, DEFAULT_ADDRESS_VARS, matchAddr, parseAddr, parseIp, parsePorts, matchPort } from '../src/detect/suricata/vars';
@@ -126,4 +127,23 @@ test('ports: variables, ranges, negation', () => {
   assert.ok(matchPort(parsePorts('[1:100,!80]', vars), 79));
   assert.ok(!matchPort(parsePorts('[1:100,!80]', vars), 80));
   assert.throws(() => parsePorts('$NOPE', vars), /undefined port variable/);
+});
+
+test('loadRulesAsync: pcre validated off-thread, same rules and report as loadRules, lazy RE2 works', async () => {
+  const text = [
+    'alert http any any -> any any (msg:"good"; http.uri; content:"/x"; pcre:"/\\/x[0-9]+$/U"; sid:1;)',
+    'alert http any any -> any any (msg:"lookahead"; http.uri; content:"/y"; pcre:"/\\/y(?=z)/U"; sid:2;)',
+    'alert http any any -> any any (msg:"backref"; content:"a"; pcre:"/(a)\\1/"; sid:3;)',
+    'alert http any any -> any any (msg:"bad flag"; content:"a"; pcre:"/a/J"; sid:4;)',
+  ].join('\n');
+  const sync = loadRulesText(text);
+  const asyncRes = await loadRulesAsync([{ file: '<text>', text }]);
+  assert.equal(asyncRes.report.pcreCheck, 'worker');
+  assert.equal(sync.report.pcreCheck, 'parse');
+  assert.equal(asyncRes.report.loaded, sync.report.loaded);
+  assert.deepEqual(asyncRes.report.reasons, sync.report.reasons);
+  assert.deepEqual(asyncRes.report.failures.map((f) => [f.sid, f.reason]), sync.report.failures.map((f) => [f.sid, f.reason]));
+  assert.deepEqual(asyncRes.engine.rules.map((r) => r.sid), [1]);
+  assert.deepEqual(asyncRes.engine.matchRequest(tx({ uri: '/x123' })).map((m) => m.id), [1]);
+  assert.deepEqual(asyncRes.engine.matchRequest(tx({ uri: '/xabc' })).map((m) => m.id), []);
 });

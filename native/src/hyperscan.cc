@@ -72,6 +72,78 @@ Napi::Value Compile(const Napi::CallbackInfo& info) {
   return Napi::External<Db>::New(env, new Db{db}, FreeDb);
 }
 
+// Compiles on a libuv pool thread, so several databases build in parallel with the JS thread free.
+// Scratch is (re)allocated in OnOK, on the JS thread, where every scan runs.
+class CompileWorker : public Napi::AsyncWorker {
+ public:
+  CompileWorker(Napi::Function cb, std::vector<std::string> pats, std::vector<unsigned> flags)
+      : Napi::AsyncWorker(cb), pats_(std::move(pats)), flags_(std::move(flags)) {}
+
+  void Execute() override {
+    const size_t n = pats_.size();
+    std::vector<const char*> ptrs(n);
+    std::vector<size_t> lens(n);
+    std::vector<unsigned> ids(n);
+    for (size_t i = 0; i < n; i++) {
+      ptrs[i] = pats_[i].data();
+      lens[i] = pats_[i].size();
+      ids[i] = static_cast<unsigned>(i);
+    }
+    hs_compile_error_t* err = nullptr;
+    if (hs_compile_lit_multi(ptrs.data(), flags_.data(), ids.data(), lens.data(), static_cast<unsigned>(n), HS_MODE_BLOCK,
+                             nullptr, &db_, &err) != HS_SUCCESS) {
+      SetError(std::string("hsCompileAsync: ") + (err && err->message ? err->message : "failed"));
+      if (err) hs_free_compile_error(err);
+      db_ = nullptr;
+    }
+  }
+
+  void OnOK() override {
+    Napi::Env env = Env();
+    if (hs_alloc_scratch(db_, &g_scratch) != HS_SUCCESS) {
+      hs_free_database(db_);
+      Callback().Call({Napi::Error::New(env, "hsCompileAsync: cannot allocate scratch").Value()});
+      return;
+    }
+    Callback().Call({env.Null(), Napi::External<Db>::New(env, new Db{db_}, FreeDb)});
+  }
+
+ private:
+  std::vector<std::string> pats_;
+  std::vector<unsigned> flags_;
+  hs_database_t* db_ = nullptr;
+};
+
+// hsCompileAsync(patterns: Buffer[], caseless: Uint8Array, cb: (err, db) => void)
+Napi::Value CompileAsync(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 3 || !info[0].IsArray() || !info[1].IsTypedArray() || !info[2].IsFunction()) {
+    Napi::TypeError::New(env, "hsCompileAsync(patterns: Buffer[], caseless: Uint8Array, cb)").ThrowAsJavaScriptException();
+    return env.Null();
+  }
+  Napi::Array arr = info[0].As<Napi::Array>();
+  Napi::Uint8Array caseless = info[1].As<Napi::Uint8Array>();
+  const uint32_t n = arr.Length();
+  if (n == 0 || caseless.ElementLength() < n) {
+    Napi::Error::New(env, "hsCompileAsync: need at least one pattern and a flag per pattern").ThrowAsJavaScriptException();
+    return env.Null();
+  }
+  std::vector<std::string> pats(n);
+  std::vector<unsigned> flags(n);
+  for (uint32_t i = 0; i < n; i++) {
+    Napi::Value v = arr.Get(i);
+    if (!v.IsBuffer()) {
+      Napi::TypeError::New(env, "hsCompileAsync: patterns must be Buffers").ThrowAsJavaScriptException();
+      return env.Null();
+    }
+    Napi::Buffer<char> b = v.As<Napi::Buffer<char>>();
+    pats[i].assign(b.Data(), b.Length());
+    flags[i] = HS_FLAG_SINGLEMATCH | (caseless[i] ? HS_FLAG_CASELESS : 0);
+  }
+  (new CompileWorker(info[2].As<Napi::Function>(), std::move(pats), std::move(flags)))->Queue();
+  return env.Undefined();
+}
+
 struct ScanCtx {
   uint32_t* out;
   size_t cap;
@@ -184,6 +256,7 @@ Napi::Value Deserialize(const Napi::CallbackInfo& info) {
 
 void Init(Napi::Env env, Napi::Object exports) {
   exports.Set("hsScanBatch", Napi::Function::New(env, ScanBatch));
+  exports.Set("hsCompileAsync", Napi::Function::New(env, CompileAsync));
   exports.Set("hsSerialize", Napi::Function::New(env, Serialize));
   exports.Set("hsDeserialize", Napi::Function::New(env, Deserialize));
   exports.Set("hsCompile", Napi::Function::New(env, Compile));

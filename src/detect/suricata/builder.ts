@@ -49,6 +49,8 @@ export class RuleBuilder {
   urilen?: { cmp: NumCompare; raw: boolean };
   streamSize?: Rule['streamSize'];
   lists: InspectList[] = [];
+  /** pcre keys (flags/source) of this rule; with deferPcre RE2 runs later, in a worker. */
+  pcreKeys: string[] = [];
   /** Variables defined by byte_extract so far. */
   vars = new Set<string>();
   /** Whether keywords after `base64_data` go to the last base64_decode's sub-list. */
@@ -57,7 +59,10 @@ export class RuleBuilder {
   private lastContentRef?: { item: ContentItem; list: InspectList | Item[] };
   private lastBase64?: Base64DecodeItem;
 
-  constructor(readonly header: RuleHeader) {}
+  constructor(
+    readonly header: RuleHeader,
+    readonly deferPcre = false,
+  ) {}
 
   /** `http.uri;` style: keywords that follow inspect this buffer. */
   setSticky(buffer: string, dir?: Direction): void {

@@ -64,6 +64,47 @@ interface Group {
   rules: Int32Array[];
 }
 
+/** A prefilter group before its matcher is built: the patterns and, per pattern, the rules. */
+export interface GroupPlan {
+  kind: 'http' | 'stream';
+  dir: Direction;
+  list: InspectList;
+  side: Direction;
+  specs: PatternSpec[];
+  rules: Int32Array[];
+}
+
+function prefilterable(r: Rule): boolean {
+  return !!r.fast && !r.fast.content.negated && !r.lists[r.fast.list].absent;
+}
+
+/** Groups rules by direction and buffer instance of their fast pattern; one matcher per group. */
+export function planGroups(rules: Rule[]): GroupPlan[] {
+  const plans: GroupPlan[] = [];
+  for (const dir of ['to_server', 'to_client'] as Direction[]) {
+    for (const kind of ['http', 'stream'] as const) {
+      const byKey = new Map<string, { list: InspectList; side: Direction; pats: Map<string, { spec: PatternSpec; rules: number[] }> }>();
+      for (const r of rules) {
+        if (r.kind !== kind || !r.dirs.includes(dir) || !prefilterable(r)) continue;
+        const l = r.lists[r.fast!.list];
+        const side = listSide(l, dir);
+        const key = `${l.key}#${side}`;
+        let g = byKey.get(key);
+        if (!g) byKey.set(key, (g = { list: l, side, pats: new Map() }));
+        const pk = (r.fast!.nocase ? 'i:' : 'c:') + r.fast!.pattern.toString('hex');
+        let p = g.pats.get(pk);
+        if (!p) g.pats.set(pk, (p = { spec: { bytes: r.fast!.pattern, nocase: r.fast!.nocase }, rules: [] }));
+        p.rules.push(r.idx);
+      }
+      for (const g of byKey.values()) {
+        const pats = [...g.pats.values()];
+        plans.push({ kind, dir, list: g.list, side: g.side, specs: pats.map((p) => p.spec), rules: pats.map((p) => Int32Array.from(p.rules)) });
+      }
+    }
+  }
+  return plans;
+}
+
 function listSide(l: InspectList, dir: Direction): Direction {
   return l.dir ?? (l.buffer.dirs.length === 1 ? l.buffer.dirs[0] : dir);
 }
@@ -120,7 +161,7 @@ export class SuricataEngine {
     readonly rules: Rule[],
     private readonly addressEnv: AddressEnv,
     private readonly classes: ClassTable,
-    opts: { prefilter?: PrefilterEngine } = {},
+    opts: { prefilter?: PrefilterEngine; built?: { plans: GroupPlan[]; matchers: MultiPattern[] } } = {},
   ) {
     const pf = prefilterFactory(opts.prefilter);
     this.prefilter = pf.name;
@@ -135,40 +176,31 @@ export class SuricataEngine {
       const tests = r.flowbits.some((f) => f.cmd === 'isset' || f.cmd === 'isnotset');
       r.order = (sets && !tests ? 0 : tests && !sets ? 2 : 1) * 1e7 + r.idx;
     }
+    const plans = opts.built?.plans ?? planGroups(rules);
+    const matchers = opts.built?.matchers ?? plans.map((p) => pf.make(p.specs));
     for (const dir of ['to_server', 'to_client'] as Direction[]) {
-      this.httpGroups.set(dir, this.buildGroups(rules.filter((r) => r.kind === 'http' && r.dirs.includes(dir)), dir, pf.make));
-      this.streamGroups.set(dir, this.buildGroups(rules.filter((r) => r.kind === 'stream' && r.dirs.includes(dir)), dir, pf.make));
-      this.httpAlways.set(dir, rules.filter((r) => r.kind === 'http' && r.dirs.includes(dir) && !this.prefilterable(r)));
-      this.streamAlways.set(dir, rules.filter((r) => r.kind === 'stream' && r.dirs.includes(dir) && !this.prefilterable(r)));
+      this.httpGroups.set(dir, []);
+      this.streamGroups.set(dir, []);
+      this.httpAlways.set(dir, rules.filter((r) => r.kind === 'http' && r.dirs.includes(dir) && !prefilterable(r)));
+      this.streamAlways.set(dir, rules.filter((r) => r.kind === 'stream' && r.dirs.includes(dir) && !prefilterable(r)));
     }
-    const first = [...this.httpGroups.values()].flat()[0]?.matcher;
+    plans.forEach((p, i) => {
+      const g: Group = { dir: p.dir, list: p.list, side: p.side, matcher: matchers[i], rules: p.rules };
+      (p.kind === 'http' ? this.httpGroups : this.streamGroups).get(p.dir)!.push(g);
+    });
+    const first = matchers[0];
     if (first instanceof HyperscanMatcher) this.batch = first.hs;
   }
 
-  private prefilterable(r: Rule): boolean {
-    return !!r.fast && !r.fast.content.negated && !r.lists[r.fast.list].absent;
-  }
-
-  private buildGroups(rules: Rule[], dir: Direction, make: (p: PatternSpec[]) => MultiPattern): Group[] {
-    const byKey = new Map<string, { list: InspectList; side: Direction; pats: Map<string, { spec: PatternSpec; rules: number[] }> }>();
-    for (const r of rules) {
-      if (!this.prefilterable(r)) continue;
-      const l = r.lists[r.fast!.list];
-      const side = listSide(l, dir);
-      const key = `${l.key}#${side}`;
-      let g = byKey.get(key);
-      if (!g) byKey.set(key, (g = { list: l, side, pats: new Map() }));
-      const pk = (r.fast!.nocase ? 'i:' : 'c:') + r.fast!.pattern.toString('hex');
-      let p = g.pats.get(pk);
-      if (!p) g.pats.set(pk, (p = { spec: { bytes: r.fast!.pattern, nocase: r.fast!.nocase }, rules: [] }));
-      p.rules.push(r.idx);
-    }
-    const out: Group[] = [];
-    for (const g of byKey.values()) {
-      const pats = [...g.pats.values()];
-      out.push({ dir, list: g.list, side: g.side, matcher: make(pats.map((p) => p.spec)), rules: pats.map((p) => Int32Array.from(p.rules)) });
-    }
-    return out;
+  /**
+   * Like the constructor, but Hyperscan databases compile on libuv threads in parallel (and the
+   * JS thread stays free meanwhile).
+   */
+  static async create(rules: Rule[], addressEnv: AddressEnv, classes: ClassTable, opts: { prefilter?: PrefilterEngine } = {}): Promise<SuricataEngine> {
+    const pf = prefilterFactory(opts.prefilter);
+    const plans = planGroups(rules);
+    const matchers = await Promise.all(plans.map((p) => (pf.makeAsync ? pf.makeAsync(p.specs) : Promise.resolve(pf.make(p.specs)))));
+    return new SuricataEngine(rules, addressEnv, classes, { prefilter: opts.prefilter, built: { plans, matchers } });
   }
 
   counters(): Record<string, number> {

@@ -4,7 +4,9 @@
 import { base64Decode } from './keywords/base64-codec';
 import { asciiLower, hasHighBytes } from './bytes';
 import { numCompare } from './num-compare';
-import type { ByteExtractItem, ByteJumpItem, ByteTestItem, Item, NumRef } from './types';
+import type RE2 from 're2';
+import { compilePcre } from './pcre-compile';
+import type { ByteExtractItem, ByteJumpItem, ByteTestItem, Item, NumRef, PcreItem } from './types';
 
 export interface InspectContext {
   vars: Map<string, number>;
@@ -166,6 +168,14 @@ function byteExtract(it: ByteExtractItem, buf: Buffer, prevEnd: number, ctx: Ins
   return pos + it.bytes;
 }
 
+/** Compiles a pcre whose validation was deferred (it was checked to compile at load). */
+function regexOf(it: PcreItem): RE2 {
+  const re = compilePcre(it.source, it.flags);
+  if (typeof re === 'string') throw new Error(`pcre /${it.source}/ does not compile: ${re}`);
+  it.re = re;
+  return re;
+}
+
 function mark(ctx: InspectContext, start: number, end: number): void {
   if (ctx.spanStart < 0 || start < ctx.spanStart) ctx.spanStart = start;
   if (end > ctx.spanEnd) ctx.spanEnd = end;
@@ -229,7 +239,8 @@ export function inspectItems(items: Item[], i: number, buf: Buffer, prevEnd: num
     case 'pcre': {
       const from = it.relative ? Math.min(prevEnd, buf.length) : 0;
       const s = latin1Of(buf, ctx);
-      const m = s !== null ? it.re.exec(from ? s.slice(from) : s) : it.re.exec(from ? buf.subarray(from) : buf);
+      const re = it.re ?? regexOf(it);
+      const m = s !== null ? re.exec(from ? s.slice(from) : s) : re.exec(from ? buf.subarray(from) : buf);
       if (it.negated) return m ? false : inspectItems(items, i + 1, buf, prevEnd, ctx);
       if (!m) return false;
       const mStart = from + m.index;

@@ -6,6 +6,11 @@ import { defaultClassTable, loadClassificationFile, type ClassTable } from './cl
 import { SuricataEngine } from './engine';
 import { RuleLoadError } from './errors';
 import { parseRule, type ParseContext } from './parser';
+import { RULE_START, statements } from './rule-text';
+import { validatePcres } from './pcre-worker';
+import { Worker } from 'worker_threads';
+
+const HTTP_TCP = new Set(['http', 'http1', 'tcp', 'tcp-pkt', 'tcp-stream']);
 import type { PrefilterEngine } from './prefilter';
 import type { Rule } from './types';
 import { AddressEnv, DEFAULT_ADDRESS_VARS, DEFAULT_PORT_VARS } from './vars';
@@ -51,70 +56,40 @@ export interface LoadReport {
   loadMs: number;
   prefilter: string;
   groups: number;
+  /** Where pcre were checked with RE2: while parsing, in a worker thread, or after parsing (worker unavailable). */
+  pcreCheck: 'parse' | 'worker' | 'after-parse';
 }
 
-const RULE_START = /^(alert|drop|reject|rejectsrc|rejectdst|rejectboth|pass)\s/;
-// A commented-out rule: '#', an action, and a sid option (checked without backtracking-heavy regexes).
-const DISABLED_START = /^#+\s*(alert|drop|reject|rejectsrc|rejectdst|rejectboth|pass)\s+\S+\s/;
-const SID_OPT = /[(;]\s*sid\s*:/;
-const HTTP_TCP = new Set(['http', 'http1', 'tcp', 'tcp-pkt', 'tcp-stream']);
-
-/**
- * Yields complete rule statements with the line they start on (joins `\` continuations). Lines
- * are decoded one by one from the file's bytes, so a kept rule text never pins the whole file.
- */
-function* statements(data: Buffer | string): Generator<{ line: number; text: string; disabled: boolean }> {
-  const buf = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
-  let pos = 0;
-  let lineNo = 0;
-  const nextLine = (): string | undefined => {
-    if (pos >= buf.length) return undefined;
-    let end = buf.indexOf(10, pos);
-    if (end < 0) end = buf.length;
-    const s = buf.toString('utf8', pos, end > pos && buf[end - 1] === 13 ? end - 1 : end);
-    pos = end + 1;
-    lineNo++;
-    return s;
-  };
-  for (;;) {
-    const raw = nextLine();
-    if (raw === undefined) return;
-    let t = raw.trim();
-    const start = lineNo;
-    while (t.endsWith('\\')) {
-      const more = nextLine();
-      if (more === undefined) break;
-      t = t.slice(0, -1) + more.trim();
-    }
-    if (!t) continue;
-    if (t.charCodeAt(0) === 35) {
-      if (DISABLED_START.test(t) && t.includes('(') && SID_OPT.test(t)) yield { line: start, text: t, disabled: true };
-      continue;
-    }
-    yield { line: start, text: t, disabled: false };
-  }
+interface Parsed {
+  rules: Rule[];
+  failures: LoadFailure[];
+  report: LoadReport;
+  addressEnv: AddressEnv;
+  classes: ClassTable;
 }
 
-export function loadRules(sources: Array<RuleSource | string>, opts: LoadOptions = {}): { engine: SuricataEngine; report: LoadReport } {
-  const t0 = process.hrtime.bigint();
-  // Thousands of rules may fail (other protocols): their errors need no stack traces.
+function normalize(sources: Array<RuleSource | string>): RuleSource[] {
+  return sources.map((s) => (typeof s === 'string' ? { file: s } : s));
+}
+
+/** Runs f with stack traces off: thousands of rules may fail (other protocols), cheaply. */
+function withoutStacks<T>(f: () => T): T {
   const stackLimit = Error.stackTraceLimit;
   Error.stackTraceLimit = 0;
   try {
-    return loadRulesInner(sources, opts, t0);
+    return f();
   } finally {
     Error.stackTraceLimit = stackLimit;
   }
 }
 
-function loadRulesInner(sources: Array<RuleSource | string>, opts: LoadOptions, t0: bigint): { engine: SuricataEngine; report: LoadReport } {
-  const srcs = sources.map((s) => (typeof s === 'string' ? { file: s } : s));
+function parseSources(srcs: RuleSource[], opts: LoadOptions, deferPcre: boolean): Parsed {
   const addressEnv = new AddressEnv({ ...DEFAULT_ADDRESS_VARS, ...(opts.addressVars ?? {}) });
   const portVars = { ...DEFAULT_PORT_VARS, ...(opts.portVars ?? {}) };
   let classes: ClassTable = defaultClassTable();
   const clsFile = opts.classificationFile ?? (srcs[0] && srcs[0].text === undefined ? path.join(path.dirname(srcs[0].file), 'classification.config') : undefined);
   if (clsFile && fs.existsSync(clsFile)) classes = loadClassificationFile(clsFile, classes);
-  const ctx: ParseContext = { addressEnv, portVars, classes };
+  const ctx: ParseContext = { addressEnv, portVars, classes, deferPcre };
   const rules: Rule[] = [];
   const bySid = new Map<string, Rule>();
   const failures: LoadFailure[] = [];
@@ -131,6 +106,7 @@ function loadRulesInner(sources: Array<RuleSource | string>, opts: LoadOptions, 
     loadMs: 0,
     prefilter: '',
     groups: 0,
+    pcreCheck: deferPcre ? 'worker' : 'parse',
   };
   for (const src of srcs) {
     const text = src.text ?? fs.readFileSync(src.file);
@@ -173,17 +149,94 @@ function loadRulesInner(sources: Array<RuleSource | string>, opts: LoadOptions, 
       }
     }
   }
+  return { rules, failures, report, addressEnv, classes };
+}
+
+function finishReport(p: Parsed, engine: SuricataEngine, t0: bigint): LoadReport {
+  const { report, rules, failures } = p;
+  const fileOrder = new Map(report.files.map((f, i) => [f, i]));
+  failures.sort((a, b) => (fileOrder.get(a.file) ?? 0) - (fileOrder.get(b.file) ?? 0) || a.line - b.line);
   report.loaded = rules.length;
   report.notLoaded = failures.length;
   report.httpTcpLoaded = rules.filter((r) => HTTP_TCP.has(r.proto)).length;
   const counts = new Map<string, number>();
   for (const f of failures) counts.set(f.reason, (counts.get(f.reason) ?? 0) + 1);
   report.reasons = [...counts.entries()].sort((a, b) => b[1] - a[1]).map(([reason, count]) => ({ reason, count }));
-  const engine = new SuricataEngine(rules, addressEnv, classes, { prefilter: opts.prefilter });
   report.prefilter = engine.prefilter;
   report.groups = engine.groupCount();
   report.loadMs = Number(process.hrtime.bigint() - t0) / 1e6;
-  return { engine, report };
+  return report;
+}
+
+/** Loads rule files synchronously (RE2 and Hyperscan compile on this thread). */
+export function loadRules(sources: Array<RuleSource | string>, opts: LoadOptions = {}): { engine: SuricataEngine; report: LoadReport } {
+  const t0 = process.hrtime.bigint();
+  const p = withoutStacks(() => parseSources(normalize(sources), opts, false));
+  const engine = new SuricataEngine(p.rules, p.addressEnv, p.classes, { prefilter: opts.prefilter });
+  return { engine, report: finishReport(p, engine, t0) };
+}
+
+/**
+ * Loads rule files using the other cores: a worker thread compiles every pcre with RE2 while this
+ * thread parses (rules then compile their pcre on first use), and Hyperscan databases compile on
+ * libuv threads. Same rules and report as loadRules.
+ */
+export async function loadRulesAsync(sources: Array<RuleSource | string>, opts: LoadOptions = {}): Promise<{ engine: SuricataEngine; report: LoadReport }> {
+  const t0 = process.hrtime.bigint();
+  const srcs = normalize(sources);
+  const validation = validatePcresOffThread(srcs);
+  const p = withoutStacks(() => parseSources(srcs, opts, true));
+  const { failed, where } = await validation;
+  p.report.pcreCheck = where;
+  if (failed.size) {
+    const keep: Rule[] = [];
+    for (const r of p.rules) {
+      const bad = r.pcreKeys.find((k) => failed.has(k));
+      if (bad === undefined) keep.push(r);
+      else p.failures.push({ file: r.file, line: r.line, sid: r.sid, proto: r.proto, reason: 'pcre that RE2 cannot compile', message: failed.get(bad)! });
+    }
+    keep.forEach((r, i) => (r.idx = i));
+    p.rules = keep;
+  }
+  const engine = await SuricataEngine.create(p.rules, p.addressEnv, p.classes, { prefilter: opts.prefilter });
+  return { engine, report: finishReport(p, engine, t0) };
+}
+
+/** RE2 verdicts (key -> error) for every pcre of the sources, from a worker thread when possible. */
+function validatePcresOffThread(srcs: RuleSource[]): Promise<{ failed: Map<string, string>; where: 'worker' | 'after-parse' }> {
+  const inline = (): { failed: Map<string, string>; where: 'after-parse' } => ({ failed: new Map(validatePcres({ sources: srcs })), where: 'after-parse' });
+  // Compiled: the worker is pcre-worker.js. From source (tsx): a small CommonJS entry that
+  // registers tsx in the worker first, since loader flags do not reach a worker's entry file.
+  const worker = path.join(__dirname, 'pcre-worker' + path.extname(__filename));
+  let entry = worker;
+  let evalEntry = false;
+  if (worker.endsWith('.ts')) {
+    try {
+      entry = `require(${JSON.stringify(require.resolve('tsx/cjs'))}); require(${JSON.stringify(worker)});`;
+      evalEntry = true;
+    } catch {
+      return Promise.resolve(inline());
+    }
+  }
+  return new Promise((resolve) => {
+    let done = false;
+    const finish = (m: { failed: Map<string, string>; where: 'worker' | 'after-parse' }): void => {
+      if (!done) {
+        done = true;
+        resolve(m);
+      }
+    };
+    let w: Worker;
+    try {
+      w = new Worker(entry, { eval: evalEntry, workerData: { proctapPcreValidation: true, sources: srcs } });
+    } catch {
+      finish(inline());
+      return;
+    }
+    w.once('message', (m: { failed: Array<[string, string]> }) => finish({ failed: new Map(m.failed), where: 'worker' }));
+    w.once('error', () => finish(inline()));
+    w.once('exit', () => finish(inline()));
+  });
 }
 
 /** A loaded set from rule text (tests, single rules). */

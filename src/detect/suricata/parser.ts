@@ -4,6 +4,7 @@ import { BUFFERS } from './buffers';
 import { RuleBuilder, type RuleHeader } from './builder';
 import { RuleSyntaxError } from './bytes';
 import { RuleLoadError } from './errors';
+import { indexOfUnescaped, splitOptions } from './rule-text';
 import { selectFastPattern } from './fast-pattern';
 import { lookupKeyword, UnsupportedKeyword } from './keywords/registry';
 import './keywords';
@@ -19,33 +20,11 @@ const ACTIONS = new Set(['alert', 'drop', 'reject', 'rejectsrc', 'rejectdst', 'r
 export { RuleLoadError };
 
 export interface ParseContext {
+  /** Leave RE2 compilation of pcre to a validation pass run elsewhere (loadRulesAsync). */
+  deferPcre?: boolean;
   addressEnv: AddressEnv;
   portVars: Readonly<Record<string, string>>;
   classes: ClassTable;
-}
-
-/** Splits `(opt; opt:"a\;b"; ...)` on unescaped semicolons, as Suricata does. */
-export function splitOptions(body: string): string[] {
-  const out: string[] = [];
-  let start = 0;
-  let from = 0;
-  for (;;) {
-    const semi = body.indexOf(';', from);
-    if (semi < 0) break;
-    // Count the backslashes right before ';': an odd number escapes it.
-    let bs = 0;
-    for (let k = semi - 1; k >= start && body.charCodeAt(k) === 92; k--) bs++;
-    if (bs % 2 === 1) {
-      from = semi + 1;
-      continue;
-    }
-    const opt = body.slice(start, semi).trim();
-    if (opt) out.push(opt);
-    start = from = semi + 1;
-  }
-  const last = body.slice(start).trim();
-  if (last) out.push(last);
-  return out;
 }
 
 /** Splits the header on whitespace while keeping bracketed lists (`[1.2.3.4, 5.6.7.8]`) whole. */
@@ -126,7 +105,7 @@ export function parseRule(text: string, file: string, line: number, idx: number,
   const close = text.lastIndexOf(')');
   if (open < 0 || close < open) throw new RuleLoadError('syntax error', 'rule options must be enclosed in ( )');
   const header = cachedHeader(text.slice(0, open).trim(), ctx);
-  const b = new RuleBuilder(header);
+  const b = new RuleBuilder(header, ctx.deferPcre);
   for (const opt of splitOptions(text.slice(open + 1, close))) {
     const colon = indexOfUnescaped(opt, ':');
     const name = (colon >= 0 ? opt.slice(0, colon) : opt).trim();
@@ -146,16 +125,6 @@ export function parseRule(text: string, file: string, line: number, idx: number,
   return finish(b, text, file, line, idx, ctx);
 }
 
-function indexOfUnescaped(s: string, ch: string): number {
-  for (let i = 0; i < s.length; i++) {
-    if (s[i] === '\\') {
-      i++;
-      continue;
-    }
-    if (s[i] === ch) return i;
-  }
-  return -1;
-}
 
 function finish(b: RuleBuilder, text: string, file: string, line: number, idx: number, ctx: ParseContext): Rule {
   const h = b.header;
@@ -222,6 +191,7 @@ function finish(b: RuleBuilder, text: string, file: string, line: number, idx: n
     severity: b.priority ?? cls?.priority ?? 3,
     order: idx,
     metadataText: b.metadataText,
+    pcreKeys: b.pcreKeys,
     fast: undefined,
   };
   rule.fast = selectFastPattern(rule);
@@ -233,4 +203,4 @@ export function ruleMetadata(rule: Rule): Record<string, string[]> {
   return parseMetadata(rule.metadataText);
 }
 
-export { BUFFERS };
+export { BUFFERS, splitOptions };

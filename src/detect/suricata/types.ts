@@ -35,11 +35,13 @@ export interface ContentItem {
 
 export interface PcreItem {
   kind: 'pcre';
-  re: RE2;
+  /** Compiled RE2; set at load, or on first use when validation was deferred. */
+  re?: RE2;
   negated: boolean;
   relative: boolean;
-  /** True when the pattern needs bytes >= 0x80 matched as bytes (inspect a latin1 string). */
+  /** RE2 source (after PCRE translation) and RE2 flags. */
   source: string;
+  flags: string;
 }
 
 export interface ByteTestItem {
@@ -204,6 +206,8 @@ export interface Rule {
   classtype?: string;
   priority?: number;
   references: string[];
+  /** Keys (RE2 flags + '/' + source) of its pcre options. */
+  pcreKeys: string[];
   /** Raw `metadata:` values; see ruleMetadata() for the parsed pairs. */
   metadataText: string[];
   flow: FlowCond;

@@ -11,6 +11,8 @@ import type { MultiPattern, PatternSpec } from './types';
 export interface HsAddon {
   hsCompile(patterns: Buffer[], caseless: Uint8Array): object;
   hsScan(db: object, buf: Buffer, offset: number, length: number, out: Uint32Array): number;
+  /** Compiles on a libuv thread; cb(err, db). */
+  hsCompileAsync(patterns: Buffer[], caseless: Uint8Array, cb: (err: Error | null, db: object) => void): void;
   /** Scans bufs[i] with dbs[i] for every i in one native call; out gets (i, pattern id) pairs. */
   hsScanBatch(dbs: object[], bufs: Buffer[], out: Uint32Array): number;
   hsSerialize(db: object): Buffer;
@@ -41,44 +43,78 @@ function cacheDir(): string | undefined {
   return env ?? path.join(os.tmpdir(), `proctap-hs-cache-${process.getuid?.() ?? 0}`);
 }
 
-function compileCached(hs: HsAddon, patterns: PatternSpec[], flags: Uint8Array): object {
+function cacheFile(patterns: PatternSpec[], flags: Uint8Array): string | undefined {
   const dir = patterns.length >= MIN_CACHED_PATTERNS ? cacheDir() : undefined;
-  let file: string | undefined;
-  if (dir) {
-    const h = createHash('sha256');
-    h.update(flags);
-    for (const p of patterns) {
-      const len = Buffer.allocUnsafe(4);
-      len.writeUInt32LE(p.bytes.length);
-      h.update(len).update(p.bytes);
-    }
-    file = path.join(dir, h.digest('hex') + '.hsdb');
-    try {
-      return hs.hsDeserialize(fs.readFileSync(file));
-    } catch {
-      /* not cached yet, or from another libhs/CPU: compile */
-    }
+  if (!dir) return undefined;
+  const h = createHash('sha256');
+  h.update(flags);
+  for (const p of patterns) {
+    const len = Buffer.allocUnsafe(4);
+    len.writeUInt32LE(p.bytes.length);
+    h.update(len).update(p.bytes);
   }
+  return path.join(dir, h.digest('hex') + '.hsdb');
+}
+
+function readCache(hs: HsAddon, file: string | undefined): object | undefined {
+  if (!file) return undefined;
+  try {
+    return hs.hsDeserialize(fs.readFileSync(file));
+  } catch {
+    return undefined; // not cached yet, or from another libhs/CPU: compile
+  }
+}
+
+function writeCache(hs: HsAddon, file: string | undefined, db: object): void {
+  if (!file) return;
+  const dir = path.dirname(file);
+  try {
+    fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+    const tmp = `${file}.${process.pid}.tmp`;
+    fs.writeFileSync(tmp, hs.hsSerialize(db));
+    fs.renameSync(tmp, file);
+    const names = fs.readdirSync(dir).filter((n) => n.endsWith('.hsdb'));
+    if (names.length > MAX_CACHE_FILES) {
+      const byAge = names.map((n) => ({ n, t: fs.statSync(path.join(dir, n)).mtimeMs })).sort((a, b) => a.t - b.t);
+      for (const { n } of byAge.slice(0, names.length - MAX_CACHE_FILES)) fs.rmSync(path.join(dir, n), { force: true });
+    }
+  } catch {
+    /* a cache we cannot write only costs time */
+  }
+}
+
+function flagsOf(patterns: PatternSpec[]): Uint8Array {
+  return Uint8Array.from(patterns, (p) => (p.nocase ? 1 : 0));
+}
+
+function compileCached(hs: HsAddon, patterns: PatternSpec[], flags: Uint8Array): object {
+  const file = cacheFile(patterns, flags);
+  const cached = readCache(hs, file);
+  if (cached) return cached;
   const db = hs.hsCompile(
     patterns.map((p) => p.bytes),
     flags,
   );
-  if (dir && file) {
-    try {
-      fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
-      const tmp = `${file}.${process.pid}.tmp`;
-      fs.writeFileSync(tmp, hs.hsSerialize(db));
-      fs.renameSync(tmp, file);
-      const names = fs.readdirSync(dir).filter((n) => n.endsWith('.hsdb'));
-      if (names.length > MAX_CACHE_FILES) {
-        const byAge = names.map((n) => ({ n, t: fs.statSync(path.join(dir, n)).mtimeMs })).sort((a, b) => a.t - b.t);
-        for (const { n } of byAge.slice(0, names.length - MAX_CACHE_FILES)) fs.rmSync(path.join(dir, n), { force: true });
-      }
-    } catch {
-      /* a cache we cannot write only costs time */
-    }
-  }
+  writeCache(hs, file, db);
   return db;
+}
+
+/** A matcher whose database compiles on a libuv thread (loadRulesAsync builds all groups at once). */
+export async function createHyperscanMatcher(hs: HsAddon, patterns: PatternSpec[]): Promise<HyperscanMatcher> {
+  const flags = flagsOf(patterns);
+  const file = cacheFile(patterns, flags);
+  let db = readCache(hs, file);
+  if (!db) {
+    db = await new Promise<object>((resolve, reject) =>
+      hs.hsCompileAsync(
+        patterns.map((p) => p.bytes),
+        flags,
+        (err, d) => (err ? reject(err) : resolve(d)),
+      ),
+    );
+    writeCache(hs, file, db);
+  }
+  return new HyperscanMatcher(hs, patterns, db);
 }
 
 export class HyperscanMatcher implements MultiPattern {
@@ -87,10 +123,12 @@ export class HyperscanMatcher implements MultiPattern {
   readonly db: object;
   private readonly out: Uint32Array;
 
-  constructor(readonly hs: HsAddon, patterns: PatternSpec[]) {
-    const flags = new Uint8Array(patterns.length);
-    patterns.forEach((p, i) => (flags[i] = p.nocase ? 1 : 0));
-    this.db = compileCached(hs, patterns, flags);
+  constructor(
+    readonly hs: HsAddon,
+    patterns: PatternSpec[],
+    db?: object,
+  ) {
+    this.db = db ?? compileCached(hs, patterns, flagsOf(patterns));
     this.out = new Uint32Array(patterns.length);
   }
 
