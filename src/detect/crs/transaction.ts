@@ -328,12 +328,22 @@ export class Transaction {
     return cache.get(rule.transformKey) as TValue;
   }
 
+  /** multiMatch: the value before and after each transformation (unchanged steps skipped),
+   * sharing the per-entry cache of transformation-chain prefixes. */
   private transformAll(e: Entry, rule: Rule): TValue[] {
     const out: TValue[] = [this.intern(e.value)];
-    let cur = e.value;
-    for (const t of rule.transforms) {
-      const next = t.fn(cur);
-      if (next !== cur) out.push(this.intern(next));
+    const ts = rule.transforms;
+    if (ts.length === 0) return out;
+    const cache = e.cache ?? (e.cache = new Map());
+    let cur = out[0];
+    for (let i = 0; i < ts.length; i++) {
+      const key = rule.prefixKeys[i];
+      let next = cache.get(key);
+      if (!next) {
+        next = this.intern(ts[i].fn(cur.s));
+        cache.set(key, next);
+      }
+      if (next !== cur) out.push(next);
       cur = next;
     }
     return out;

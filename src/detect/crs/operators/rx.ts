@@ -35,6 +35,18 @@ function rx(arg: string) {
       },
     };
   }
+  if (arg === '^.*$') {
+    // CRS's "take the whole value" idiom (920450, 901318): with RX_FLAGS (dot matches newline)
+    // it always matches all of the value; no regex call is needed to know that.
+    return {
+      name: 'rx',
+      arg,
+      evaluate(tx: Transaction, v: TValue) {
+        if (tx.capturing) tx.setCaptures([v.s]);
+        return true;
+      },
+    };
+  }
   const rewrite = REWRITES.get(arg);
   if (rewrite) {
     const m: Matcher = rewrite.build ? rewrite.build() : (compileRegex(rewrite.pattern as string) as unknown as Matcher);

@@ -3,6 +3,8 @@
 import { registerTransformation } from './registry';
 
 export function cmdLine(s: string): string {
+  // nothing to change: no upper case, no characters the transformation drops or folds
+  if (!/[A-Z"'\\^ ,;\t\r\n/(]/.test(s)) return s;
   let out = '';
   let space = false;
   for (let i = 0; i < s.length; i++) {
