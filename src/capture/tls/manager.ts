@@ -220,6 +220,7 @@ export class TlsManager {
         const lib = inProcessRoot(pid, sys);
         if (lib) this.attachPid(pid, lib);
       }
+      for (const p of this.opts.libraries ?? []) this.attachPid(pid, { path: p, openPath: `/proc/${pid}/root${p}`, key: '' });
     }
   }
 
