@@ -300,7 +300,10 @@ async function main(): Promise<void> {
     if (kept && (!best || s.analysedPerS > best.analysedPerS)) best = s;
     if (!kept && s.drops > 0) break;
   }
-  const rssLoaded = sum(await scrape(agent), 'proctap_process_resident_memory_bytes') / 2 ** 20;
+  const loaded = await scrape(agent);
+  const rssLoaded = sum(loaded, 'proctap_process_resident_memory_bytes') / 2 ** 20;
+  const heapMB = (m: Map<string, number>) => (sum(m, 'proctap_nodejs_heap_size_total_bytes') / 2 ** 20).toFixed(0);
+  const heapNote = `V8 heap ${heapMB(idle)} MB idle, ${heapMB(loaded)} MB after the load`;
   await stopAgent(agent);
 
   // The sustained rate again without the agent, for the ratio at that load.
@@ -316,7 +319,7 @@ async function main(): Promise<void> {
   for (const s of [...noAgent, ...withAgent]) console.log(row(s));
   console.log('');
   const full = withAgent[0];
-  console.log(`start-up: cold Hyperscan cache ${(cold.startupMs / 1000).toFixed(1)} s, warm ${(warm0.startupMs / 1000).toFixed(1)} s, this run ${(agent.startupMs / 1000).toFixed(1)} s (target <= 5 s); RSS after start ${coldRss.toFixed(0)} MB cold, ${rssIdle.toFixed(0)} MB idle, ${rssLoaded.toFixed(0)} MB after the load (target <= 300 MB)`);
+  console.log(`start-up: cold Hyperscan cache ${(cold.startupMs / 1000).toFixed(1)} s, warm ${(warm0.startupMs / 1000).toFixed(1)} s, this run ${(agent.startupMs / 1000).toFixed(1)} s (target <= 5 s); RSS after start ${coldRss.toFixed(0)} MB cold, ${rssIdle.toFixed(0)} MB idle, ${rssLoaded.toFixed(0)} MB after the load (target <= 300 MB); ${heapNote}`);
   console.log(`full load: app ${w0.rps.toFixed(0)} req/s without the agent, ${full.w.rps.toFixed(0)} with it: ratio ${(full.w.rps / w0.rps).toFixed(2)}; the agent analysed ${full.analysedPerS.toFixed(0)} tx/s and dropped ${full.drops} events (counted) at ${full.cpuPct.toFixed(0)}% CPU`);
   if (best && paced0) {
     console.log(

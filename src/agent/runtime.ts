@@ -107,6 +107,8 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
   });
   const addr = await agent.start();
   const startupMs = performance.now() - t0;
+  // Some load-time buffers (e.g. Hyperscan cache writes) are released a moment later: collect again.
+  const gcTimers = [3000, 20_000].map((ms) => setTimeout(collectGarbage, ms).unref());
   log(`capture: ${source.path}${o.netns?.length ? ` in ${o.netns.join(', ')}` : ''}; gRPC ${addr.grpc || 'off'}; metrics ${addr.metrics ? `http://${addr.metrics}/metrics` : 'off'}; started in ${(startupMs / 1000).toFixed(1)} s`);
   let stopped = false;
   return {
@@ -121,6 +123,7 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
     async stop() {
       if (stopped) return;
       stopped = true;
+      for (const t of gcTimers) clearTimeout(t);
       await agent.stop();
     },
   };
