@@ -29,6 +29,9 @@ export interface Rule {
   exclusions: VariableSpec[];
   /** targetExclusions[i]: the exclusions that apply to targets[i] (same variable), set at load. */
   targetExclusions: VariableSpec[][];
+  /** Key shared by rules with the same targets and exclusions over request data that does not
+   * change while a phase runs: their collected entries are reused within the transaction. */
+  targetKey?: string;
   operator?: Operator;
   negated: boolean;
   transforms: Transformation[];

@@ -258,9 +258,25 @@ export class Transaction {
     this.currentRule = rule;
   }
 
+  /** Collected entries per rule.targetKey; cleared whenever request/response data changes. */
+  private targetCache = new Map<string, Entry[]>();
+
   private collectTargets(rule: Rule): Entry[] {
-    const out: Entry[] = [];
     const removals = this.targetRemovalsFor(rule);
+    const key = rule.targetKey;
+    if (key !== undefined && removals.length === 0) {
+      let hit = this.targetCache.get(key);
+      if (hit === undefined) {
+        hit = this.collectUncached(rule, removals);
+        this.targetCache.set(key, hit);
+      }
+      return hit;
+    }
+    return this.collectUncached(rule, removals);
+  }
+
+  private collectUncached(rule: Rule, removals: VariableSpec[]): Entry[] {
+    const out: Entry[] = [];
     const targets = rule.targets;
     for (let t = 0; t < targets.length; t++) {
       const spec = targets[t];
@@ -464,6 +480,7 @@ export class Transaction {
   }
   setRuleEngine(mode: string): void { this.engineMode = mode; }
   setBodyProcessor(p: string): void {
+    this.targetCache.clear();
     this.bodyProcessor = p;
     this.scalars.set('REQBODY_PROCESSOR', p);
   }
@@ -472,11 +489,13 @@ export class Transaction {
 
   private setColl(name: string, pairs: Array<{ name: string; value: string }>): void {
     this.keyIndex.delete(name);
+    this.targetCache.clear();
     this.collections.set(name, pairs.map((p) => ({ key: p.name, value: p.value, name: `${name}:${p.name}` })));
   }
 
   private setNames(name: string, pairs: Array<{ name: string }>): void {
     this.keyIndex.delete(name);
+    this.targetCache.clear();
     const base = name.replace(/_NAMES$/, '');
     this.collections.set(name, pairs.map((p) => ({ key: p.name, value: p.name, name: `${base === name ? name : name}:${p.name}` })));
   }
@@ -545,6 +564,7 @@ export class Transaction {
   }
 
   private rebuildArgs(): void {
+    this.targetCache.clear();
     this.keyIndex.delete('ARGS');
     this.keyIndex.delete('ARGS_NAMES');
     const all = [...this.collection('ARGS_GET'), ...this.collection('ARGS_POST')];
@@ -556,6 +576,7 @@ export class Transaction {
   }
 
   private processRequestBody(): void {
+    this.targetCache.clear();
     const body = this.request.body;
     if (!this.requestBodyAccess || !body || body.length === 0) {
       if (body && body.length > 0) this.scalars.set('REQUEST_BODY', '');
@@ -616,6 +637,7 @@ export class Transaction {
   }
 
   private loadResponse(resp: CrsResponse): void {
+    this.targetCache.clear();
     const s = this.scalars;
     s.set('RESPONSE_STATUS', String(resp.status));
     s.set('RESPONSE_PROTOCOL', resp.version ?? 'HTTP/1.1');

@@ -380,9 +380,23 @@ export class Loader {
   }
 }
 
+/** Variables that rules change while a phase runs (or that change per call): never cached. */
+const VOLATILE = new Set([
+  'TX', 'IP', 'GLOBAL', 'SESSION', 'USER', 'RESOURCE', 'ENV', 'MATCHED_VAR', 'MATCHED_VAR_NAME', 'MATCHED_VARS',
+  'MATCHED_VARS_NAMES', 'RULE', 'UNIQUE_ID', 'DURATION', 'HIGHEST_SEVERITY', 'REQBODY_PROCESSOR', 'TIME', 'TIME_EPOCH',
+  'TIME_DAY', 'TIME_HOUR', 'TIME_MIN', 'TIME_MON', 'TIME_SEC', 'TIME_WDAY', 'TIME_YEAR',
+]);
+
+function specKey(v: VariableSpec): string {
+  return `${v.exclude ? '!' : ''}${v.count ? '&' : ''}${v.name}:${v.key !== undefined ? 'k' + v.key.toLowerCase() : v.keySource !== undefined ? 'r' + v.keySource : ''}`;
+}
+
 function finalizeChain(r: Rule): void {
   for (let x: Rule | undefined = r; x; x = x.next) {
     x.targetExclusions = x.targets.map((t) => x.exclusions.filter((e) => e.name === t.name));
+    x.targetKey = [...x.targets, ...x.exclusions].every((t) => !VOLATILE.has(t.name))
+      ? [...x.targets, ...x.exclusions].map(specKey).join('|')
+      : undefined;
     const names = x.transforms.map((t) => t.name.toLowerCase());
     x.prefixKeys = names.map((_n, i) => names.slice(0, i + 1).join(','));
     x.transformKey = names.join(',');
