@@ -486,6 +486,17 @@ static __always_inline void pt_emit_io(const struct pt_config *cfg, struct sock 
 	if (si) {
 		e->role = si->role;
 		e->flags |= PT_F_ROLE_FROM_STATE;
+		if (si->pid == 0) {
+			/* A server socket is established in softirq: its process is known from its first
+			 * send/recv on, so the close event can name it. */
+			si->pid = e->pid;
+			si->tid = e->tid;
+			si->uid = e->uid;
+			si->cgroup_id = e->cgroup_id;
+			__builtin_memcpy(si->comm, e->comm, sizeof(si->comm));
+			if (cfg->filter_bits & PT_FILTER_CGROUPS)
+				si->cg_verdict = pt_cgroup_verdict_current(e->cgroup_id);
+		}
 	} else {
 		e->role = PT_ROLE_UNKNOWN;
 	}

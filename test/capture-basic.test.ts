@@ -76,6 +76,15 @@ test(`curl over IPv4: request and response bytes, pids, roles and tuple (${captu
     assert.ok(close);
     assert.equal(close.localPort, s.localPort, 'close keeps the tuple saved at established');
     assert.ok(cap.events.some((e) => e.type === 'established' && e.role === 'server' && e.localPort === srv.port));
+    // The server socket's close names the server process (learnt from its first send/recv).
+    await cap.waitFor(
+      (evs) => evs.some((e) => e.type === 'close' && e.role === 'server' && e.remotePort === s.localPort),
+      5000,
+      'server close',
+    );
+    const srvClose = cap.events.find((e) => e.type === 'close' && e.role === 'server' && e.remotePort === s.localPort)!;
+    assert.equal(srvClose.pid, srv.child.pid);
+    assert.equal(srvClose.comm, 'python3');
   } finally {
     await cap.sensor.close();
     srv.child.kill();
