@@ -1,8 +1,11 @@
 // Rule language: header, options, keyword table, variables, fast-pattern choice, load errors.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { loadRulesAsync, loadRulesText, ruleMetadata } from '../src/detect/suricata';
-import { tx } from './suricata-helpers';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { loadRulesAsync, loadRulesDir, loadRulesText, ruleMetadata } from '../src/detect/suricata';
+import { chunk, flow, tx } from './suricata-helpers';
 import { parseContentBytes } from '../src/detect/suricata/bytes';
 import { patternStrength } from '../src/detect/suricata/fast-pattern';
 import { AddressEnv, DEFAULT_ADDRESS_VARS, matchAddr, parseAddr, parseIp, parsePorts, matchPort } from '../src/detect/suricata/vars';
@@ -146,4 +149,25 @@ test('loadRulesAsync: pcre validated off-thread, same rules and report as loadRu
   assert.deepEqual(asyncRes.engine.rules.map((r) => r.sid), [1]);
   assert.deepEqual(asyncRes.engine.matchRequest(tx({ uri: '/x123' })).map((m) => m.id), [1]);
   assert.deepEqual(asyncRes.engine.matchRequest(tx({ uri: '/xabc' })).map((m) => m.id), []);
+});
+
+test('loadRulesDir: every .rules file of a directory, classification.config, configured variables', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'et-dir-'));
+  try {
+    fs.writeFileSync(path.join(dir, 'b.rules'), 'alert tcp $HOME_NET any -> any $WEB_PORTS (msg:"b"; content:"x"; classtype:my-class; sid:2;)\n');
+    fs.writeFileSync(path.join(dir, 'a.rules'), 'alert http any any -> any any (msg:"a"; http.uri; content:"/a"; sid:1;)\n');
+    fs.writeFileSync(path.join(dir, 'notes.txt'), 'not rules');
+    fs.writeFileSync(path.join(dir, 'classification.config'), 'config classification: my-class,My Own Class,2\n');
+    const { engine, report } = loadRulesDir(dir, { $HOME_NET: '[10.9.0.0/16]', WEB_PORTS: '[8080,8443]' });
+    assert.deepEqual(report.files.map((f) => path.basename(f)), ['a.rules', 'b.rules']);
+    assert.equal(report.loaded, 2, JSON.stringify(report.failures));
+    const b = engine.rules.find((r) => r.sid === 2)!;
+    assert.equal(b.severity, 2);
+    const hit = engine.matchStream(chunk('..x..', 'to_server', flow('10.9.1.1:5000', '8.8.8.8:8443', 'd1')));
+    assert.deepEqual(hit.map((m) => [m.id, m.classDescription]), [[2, 'My Own Class']]);
+    assert.deepEqual(engine.matchStream(chunk('..x..', 'to_server', flow('10.8.1.1:5000', '8.8.8.8:8443', 'd2'))), []);
+    assert.throws(() => loadRulesDir(path.join(dir, 'missing')), /ENOENT/);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 });

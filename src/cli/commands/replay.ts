@@ -3,24 +3,22 @@
 import * as fs from 'fs';
 import type { Command } from 'commander';
 import { UsageError } from '../usage-error';
-import { DEFAULT_PORT_VARS, formatReport, loadRules } from '../../detect/suricata';
+import { formatReport, loadRules, splitVariables } from '../../detect/suricata';
 import { replayWithEngine } from '../../detect/suricata/replay';
 
 function collect(v: string, prev: string[]): string[] {
   return [...prev, v];
 }
 
-/** Splits NAME=VALUE options into address and port variables (port variables end in _PORTS). */
+/** NAME=VALUE options -> address and port variables (port variables: Suricata's names, *_PORTS). */
 export function parseVarOptions(vars: string[]): { addressVars: Record<string, string>; portVars: Record<string, string> } {
-  const addressVars: Record<string, string> = {};
-  const portVars: Record<string, string> = {};
+  const all: Record<string, string> = {};
   for (const v of vars) {
     const m = /^\$?([A-Za-z_][A-Za-z0-9_]*)=(.+)$/.exec(v);
     if (!m) throw new UsageError(`--var expects NAME=VALUE, got "${v}"`);
-    if (m[1] in DEFAULT_PORT_VARS || /_PORTS?$/.test(m[1])) portVars[m[1]] = m[2];
-    else addressVars[m[1]] = m[2];
+    all[m[1]] = m[2];
   }
-  return { addressVars, portVars };
+  return splitVariables(all);
 }
 
 export function register(program: Command): void {

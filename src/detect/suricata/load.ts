@@ -13,7 +13,7 @@ import { Worker } from 'worker_threads';
 const HTTP_TCP = new Set(['http', 'http1', 'tcp', 'tcp-pkt', 'tcp-stream']);
 import type { PrefilterEngine } from './prefilter';
 import type { Rule } from './types';
-import { AddressEnv, DEFAULT_ADDRESS_VARS, DEFAULT_PORT_VARS } from './vars';
+import { AddressEnv, DEFAULT_ADDRESS_VARS, DEFAULT_PORT_VARS, splitVariables } from './vars';
 
 export interface LoadOptions {
   /** Address variables over Suricata's defaults (HOME_NET, EXTERNAL_NET, HTTP_SERVERS ...). */
@@ -237,6 +237,21 @@ function validatePcresOffThread(srcs: RuleSource[]): Promise<{ failed: Map<strin
     w.once('error', () => finish(inline()));
     w.once('exit', () => finish(inline()));
   });
+}
+
+/**
+ * The rules directory a sensor is configured with (`rules.et.dir`, `rules.et.vars`): every .rules
+ * file in it (sorted), with its classification.config if present, variables split into address
+ * and port variables.
+ */
+export function loadRulesDir(dir: string, vars: Readonly<Record<string, string>> = {}, opts: Omit<LoadOptions, 'addressVars' | 'portVars'> = {}): { engine: SuricataEngine; report: LoadReport } {
+  const files = fs
+    .readdirSync(dir)
+    .filter((n) => n.endsWith('.rules'))
+    .sort()
+    .map((n) => path.join(dir, n));
+  if (!files.length) throw new Error(`${dir}: no .rules files`);
+  return loadRules(files, { ...splitVariables(vars), ...opts });
 }
 
 /** A loaded set from rule text (tests, single rules). */

@@ -247,3 +247,19 @@ export function matchPort(p: PortSet, port: number): boolean {
   for (const [lo, hi] of p.include) if (port >= lo && port <= hi) return true;
   return false;
 }
+
+/**
+ * Splits configured variables (`{ HOME_NET: '[10.0.0.0/8]', HTTP_PORTS: '[80,8080]' }`, names with
+ * or without `$`) into address and port variables: port variables are Suricata's port-group names
+ * and anything ending in _PORT or _PORTS.
+ */
+export function splitVariables(vars: Readonly<Record<string, string>>): { addressVars: Record<string, string>; portVars: Record<string, string> } {
+  const addressVars: Record<string, string> = {};
+  const portVars: Record<string, string> = {};
+  for (const [k, v] of Object.entries(vars)) {
+    const name = k.replace(/^\$/, '');
+    if (name in DEFAULT_PORT_VARS || /_PORTS?$/.test(name)) portVars[name] = v;
+    else addressVars[name] = v;
+  }
+  return { addressVars, portVars };
+}
