@@ -114,6 +114,15 @@ test('an outbound-only ruleset leaves inbound attacks alone', async () => {
   assert.ok(r.outbound, 'the outbound request is still analysed');
 });
 
+test('settings the kernel cannot take (a missing cgroup, a payload cap above its maximum) are reported and analysis goes on', async () => {
+  await setConfig("processes: { mode: exclude, cgroups: ['/proctap-no-such-cgroup'] }\nlimits: { payload_cap_bytes: 1048576 }");
+  const r = await attack('kernel-cannot');
+  assert.ok(r.inbound && r.outbound, 'both ends still analysed');
+  await waitFor(() => /processes\.cgroups \/proctap-no-such-cgroup: .*user space only/.test(agent.stderr()), 'the problem on stderr', 5000);
+  const st = await agent.client.getStatus();
+  assert.ok(Number(st.counters['capture.problems']) > 0);
+});
+
 test('an invalid configuration is rejected with the field named, and the running one stays', async () => {
   await setConfig('processes: { mode: all }');
   const before = await agent.client.getConfig();

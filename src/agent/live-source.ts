@@ -4,7 +4,7 @@
 // HTTPS on/off (re)opens the sensor with or without the TLS uprobes, the payload cap is set in the
 // kernel, and new flow limits start a new flow table.
 import type { CaptureEvent } from '../capture/types';
-import { Sensor, type CaptureFilter, type FilterSet, type SensorOptions, type CapturePath } from '../capture';
+import { Sensor, captureProbe, cgroupIdOf, type CaptureFilter, type FilterSet, type SensorOptions, type CapturePath } from '../capture';
 import { kernelProcessFilter } from '../config/process-filter';
 import type { ProctapConfig } from '../config/types';
 import type { FlowInfo } from '../flow/types';
@@ -38,11 +38,25 @@ interface Limits {
 }
 
 /** Builds the kernel filter: the netns scope (if any) plus what the process filter can do in the kernel. */
-export function kernelFilterFor(config: ProctapConfig, netns: string[]): CaptureFilter {
+export function kernelFilterFor(config: ProctapConfig, netns: string[], problems: string[] = []): CaptureFilter {
   const k = kernelProcessFilter(config.processes);
   const procSet: FilterSet = {};
   if (k.comms.length) procSet.comms = k.comms.map((c) => c.slice(0, 15));
-  if (k.cgroupPaths.length) procSet.cgroups = [...k.cgroupPaths];
+  // A cgroup that does not exist (yet) cannot go to the kernel; user space still checks it.
+  const cgroups = k.cgroupPaths.filter((g) => {
+    try {
+      cgroupIdOf(g);
+      return true;
+    } catch (err) {
+      problems.push(`processes.cgroups ${g}: ${(err as Error).message}; checked in user space only`);
+      return false;
+    }
+  });
+  if (k.mode === 'include' && cgroups.length < k.cgroupPaths.length && !netns.length) {
+    // An include list the kernel cannot hold completely: let everything through, user space decides.
+    return {};
+  }
+  if (cgroups.length) procSet.cgroups = cgroups;
   const hasProc = !!(procSet.comms || procSet.cgroups);
   const f: CaptureFilter = {};
   if (netns.length) f.include = { netns: [...netns] };
@@ -125,14 +139,35 @@ export class LiveCaptureSource implements CaptureSource {
       return;
     }
     if (!this.sensor) return;
-    if (!prev || JSON.stringify(prev.processes) !== JSON.stringify(c.processes)) this.sensor.setFilter(kernelFilterFor(c, this.netns));
-    if (!prev || prev.limits.payload_cap_bytes !== c.limits.payload_cap_bytes) this.sensor.setMaxBytes(c.limits.payload_cap_bytes);
+    try {
+      if (!prev || JSON.stringify(prev.processes) !== JSON.stringify(c.processes)) this.sensor.setFilter(this.filterFor(c));
+      if (!prev || prev.limits.payload_cap_bytes !== c.limits.payload_cap_bytes) this.sensor.setMaxBytes(this.payloadCap(c));
+    } catch (err) {
+      // The previous kernel settings stay; the analyzer's process check still applies.
+      this.note(`applying the configuration to the sensor: ${(err as Error).message}`);
+    }
+  }
+
+  private filterFor(c: ProctapConfig): CaptureFilter {
+    const problems: string[] = [];
+    const f = kernelFilterFor(c, this.netns, problems);
+    for (const p of problems) this.note(p);
+    return f;
+  }
+
+  private note(msg: string): void {
+    if (this.errors.length < 50) this.errors.push(msg);
+  }
+
+  /** The configured cap, within what the BPF program can copy per event. */
+  private payloadCap(c: ProctapConfig): number {
+    return Math.min(c.limits.payload_cap_bytes, captureProbe().maxCaptureBytes);
   }
 
   private sensorOptions(c: ProctapConfig): SensorOptions {
     const o: SensorOptions & { bpfStats?: boolean } = {
-      filter: kernelFilterFor(c, this.netns),
-      maxBytes: c.limits.payload_cap_bytes,
+      filter: this.filterFor(c),
+      maxBytes: this.payloadCap(c),
       https: this.https,
       capturePath: this.opts.capturePath,
       ringBytes: this.opts.ringBytes,
@@ -172,7 +207,7 @@ export class LiveCaptureSource implements CaptureSource {
         await this.closeSensor();
         if (this.sink) this.openSensor();
       } catch (err) {
-        this.errors.push(`reopening the sensor: ${(err as Error).message}`);
+        this.note(`reopening the sensor: ${(err as Error).message}`);
       }
     });
     return this.reopening;
@@ -224,7 +259,7 @@ export class LiveCaptureSource implements CaptureSource {
     } catch (err) {
       // One bad transaction must not stop capture.
       this.sinkErrors++;
-      if (this.errors.length < 20) this.errors.push((err as Error).stack ?? String(err));
+      this.note((err as Error).stack ?? String(err));
     }
   }
 
@@ -261,6 +296,7 @@ export class LiveCaptureSource implements CaptureSource {
       payload_truncated: this.past.truncated + (sc?.truncated ?? 0),
       kernel_filtered: this.past.filtered + (sc?.filtered ?? 0),
       sink_errors: this.sinkErrors,
+      problems: this.errors.length,
       sensor_restarts: this.restarts,
       flows_active: pc.flows_active ?? 0,
       flows_total: pc.flows_total ?? 0,

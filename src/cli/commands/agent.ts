@@ -8,6 +8,7 @@ import { defaultConfig } from '../../config/defaults';
 import { checkListen } from '../../config/validate';
 import type { ProctapConfig } from '../../config/types';
 import { DEFAULT_STATE_DIR, startRuntime } from '../../agent/runtime';
+import { LiveCaptureSource } from '../../agent/live-source';
 import type { CapturePath } from '../../capture';
 
 interface AgentCliOptions {
@@ -90,12 +91,20 @@ export function register(program: Command): void {
         log,
       });
       log('agent running (SIGINT or SIGTERM stops it)');
+      // Capture problems (a cgroup that does not exist, a failed sensor reopen...) go to stderr.
+      let shown = 0;
+      const problems = setInterval(() => {
+        const errs = rt.source instanceof LiveCaptureSource ? rt.source.errors : [];
+        for (; shown < errs.length; shown++) log(`capture: ${errs[shown]}`);
+      }, 1000);
+      problems.unref();
       await new Promise<void>((resolve) => {
         const done = () => resolve();
         process.once('SIGINT', done);
         process.once('SIGTERM', done);
         if (durationMs) setTimeout(done, durationMs).unref();
       });
+      clearInterval(problems);
       log('stopping');
       await rt.stop();
       const s = rt.source.counters?.();
