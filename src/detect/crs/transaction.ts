@@ -323,8 +323,12 @@ export class Transaction {
 
   private transform(e: Entry, rule: Rule): TValue {
     const ts = rule.transforms;
-    if (ts.length === 0) return this.intern(e.value);
     const cache = e.cache ?? (e.cache = new Map());
+    if (ts.length === 0) {
+      let raw = cache.get('');
+      if (!raw) { raw = this.intern(e.value); cache.set('', raw); }
+      return raw;
+    }
     const hit = cache.get(rule.transformKey);
     if (hit) return hit;
     let cur = e.value;

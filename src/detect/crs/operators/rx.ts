@@ -27,11 +27,19 @@ function run(re: Matcher, tx: Transaction, buf: Buffer): boolean {
 function rx(arg: string) {
   if (hasMacro(arg)) {
     const macro = compileMacro(arg);
+    // the expansion rarely changes between requests: keep the last one's regex at hand
+    let lastSrc: string | undefined;
+    let lastRe: Matcher | undefined;
     return {
       name: 'rx',
       arg,
       evaluate(tx: Transaction, v: { s: string; buf?: Buffer }) {
-        return run(compileRegex(macro(tx, tx.currentRule)) as unknown as Matcher, tx, bufOf(v));
+        const src = macro(tx, tx.currentRule);
+        if (src !== lastSrc || !lastRe) {
+          lastRe = compileRegex(src) as unknown as Matcher;
+          lastSrc = src;
+        }
+        return run(lastRe, tx, bufOf(v));
       },
     };
   }
