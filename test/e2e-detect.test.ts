@@ -5,7 +5,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { Netns } from './capture-helpers';
+import { Netns, startPyServer } from './capture-helpers';
 import { makeCert, startPyHttps, type Cert } from './tls-helpers';
 import {
   configYaml,
@@ -39,7 +39,7 @@ before(async () => {
   const dir = tmp('detect');
   eve = path.join(dir, 'eve.json');
   cert = makeCert();
-  etDir = etSubsetDir([ET_SIDS.zeusUa]);
+  etDir = etSubsetDir([ET_SIDS.zeusUa, ET_SIDS.stratum]);
   agent = await startAgent(ns, { config: configYaml({ etDir, eve }) });
   stream = follow(agent.client);
   const h = await startPyHttp(ns, dir);
@@ -181,4 +181,20 @@ test('HTTPS capture off live: the TLS probes go, HTTPS attacks are not seen; on 
   await curl(ns, ['-k', '-o', '/dev/null', `https://127.0.0.1:${https.port}/tls-on?q=1'%20UNION%20SELECT%201--`]);
   const inc = await waitFor(() => incidents(stream.events).find((i) => i.request?.uri.startsWith('/tls-on?') && i.connection?.direction === 'DIRECTION_INBOUND'), 'the HTTPS incident after turning it on');
   assert.equal(inc.connection!.protocol, 'PROTOCOL_HTTPS');
+});
+
+test('raw TCP (not HTTP): an outbound Stratum mining login raises an ET tcp incident with the client process', async () => {
+  const sink = await startPyServer(ns, '127.0.0.1', 'sink');
+  const msg = '{"id": 1, "method": "mining.subscribe", "params": ["cpuminer/2.5.1"]}\n';
+  const py = `import socket, time\ns = socket.create_connection(('127.0.0.1', ${sink.port}), source_address=('127.0.0.2', 0))\ns.sendall(${JSON.stringify(msg)}.encode())\ntime.sleep(0.3)\ns.close()`;
+  const r = await ns.run('python3', ['-c', py]);
+  assert.equal(r.code, 0, r.stderr);
+  const inc = await waitFor(() => incidents(stream.events).find((i) => hasRule(i, (id) => id === ET_SIDS.stratum)), 'the stratum incident');
+  assert.equal(inc.connection!.protocol, 'PROTOCOL_TCP');
+  assert.equal(inc.connection!.direction, 'DIRECTION_OUTBOUND');
+  assert.equal(inc.process!.pid, r.pid);
+  assert.equal(inc.connection!.remote_port, sink.port);
+  assert.equal(inc.request, null);
+  assert.ok(inc.stream, 'the stream data is in the incident');
+  assert.match(inc.rules.find((x) => Number(x.id) === ET_SIDS.stratum)!.msg, /COINMINER/);
 });

@@ -16,6 +16,8 @@ export const ET_TARBALL = path.resolve(REPO, '../shared/data/et-open/emerging-al
 export const ET_SIDS = {
   /** ET MALWARE Zeus User-Agent(z00sAgent): http.user_agent startswith "z00sAgent", $HOME_NET -> $EXTERNAL_NET. */
   zeusUa: 2016710,
+  /** ET COINMINER Stratum subscribe/authorize over raw TCP, $HOME_NET -> $EXTERNAL_NET (classtype coin-mining, priority 2). */
+  stratum: 2017871,
 };
 
 export function tmp(prefix: string): string {
