@@ -159,3 +159,33 @@ test('real CRS 4.28 at paranoia 1: benign request scores 0, SQLi and XSS score >
   const xss = engine.evaluate(get('/search?q=%3Cscript%3Ealert(1)%3C%2Fscript%3E', h)).request;
   assert.ok(xss.matchedIds.includes(941100));
 });
+
+test('malformed traffic never throws: random bytes in every part, every body processor', () => {
+  const { engine } = CrsEngine.load({ crsDir: path.resolve(__dirname, '..', '..', 'shared', 'data', 'crs', 'v4.28.0'), paranoia: 4 });
+  let seed = 7;
+  const rnd = (n: number): number => {
+    seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+    return seed % n;
+  };
+  const bytes = (n: number): string => {
+    let s = '';
+    for (let i = 0; i < n; i++) s += String.fromCharCode(rnd(4) === 0 ? rnd(256) : 32 + rnd(95));
+    return s;
+  };
+  const cts = ['multipart/form-data; boundary=', 'multipart/form-data; boundary="x', 'application/json', 'application/xml', 'application/x-www-form-urlencoded', 'text/plain', bytes(10)];
+  for (let i = 0; i < 150; i++) {
+    const ct = cts[rnd(cts.length)] + (rnd(2) ? bytes(5) : '');
+    let body = bytes(rnd(400));
+    if (ct.startsWith('application/json') && rnd(2)) body = '['.repeat(2000) + body;
+    if (ct.startsWith('multipart') && rnd(2)) body = `--${ct.split('boundary=')[1] ?? ''}\r\nContent-Disposition: form-data; name="${bytes(4)}"; filename=${bytes(6)}\r\n\r\n${body}`;
+    const req: CrsRequest = {
+      method: bytes(1 + rnd(6)),
+      uri: '/' + bytes(rnd(200)),
+      version: rnd(3) ? 'HTTP/1.1' : bytes(4),
+      headers: [['Host', bytes(8)], ['Content-Type', ct], [bytes(6), bytes(30)], ['Cookie', bytes(40)]],
+      body: Buffer.from(body, 'latin1'),
+    };
+    const r = engine.evaluate(req, { status: rnd(600), headers: [['Content-Type', 'text/html']], body: Buffer.from(bytes(300), 'latin1') });
+    assert.ok(Number.isFinite(r.all.inboundScore));
+  }
+});
