@@ -108,8 +108,11 @@ export class FlowTable {
     let lf = this.flows.get(key);
     if (!lf) lf = this.create(key, ev);
     else {
-      this.flows.delete(key);
-      this.flows.set(key, lf);
+      if (ev.timeMs - lf.flow.lastMs >= 1000) {
+        // Least-recently-active order for timeouts and eviction, kept to the second (cheaper).
+        this.flows.delete(key);
+        this.flows.set(key, lf);
+      }
       this.learn(lf, ev);
     }
     const flow = lf.flow;
@@ -277,7 +280,10 @@ export class FlowTable {
     let n = 0;
     // Deleting the entry being visited is safe while iterating a Map.
     for (const lf of this.flows.values()) {
-      if (nowMs - lf.flow.lastMs < this.idleMs) break; // least recently active first
+      if (nowMs - lf.flow.lastMs < this.idleMs) {
+        if (nowMs - lf.flow.lastMs < this.idleMs - 1000) break; // order is kept to the second
+        continue;
+      } // least recently active first
       this.c.live_flows_timed_out++;
       this.endFlow(lf, 'timeout');
       n++;

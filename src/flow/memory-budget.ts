@@ -4,6 +4,8 @@
 
 interface Entry {
   bytes: number;
+  /** Touch count when the entry was last moved to the recent end. */
+  moved: number;
 }
 
 export class MemoryBudget {
@@ -24,11 +26,23 @@ export class MemoryBudget {
     return this.entries.size;
   }
 
-  /** Marks a flow active (most recent). Creates its entry. */
+  private touches = 0;
+
+  /**
+   * Marks a flow active. The order is approximate on purpose: an entry moves to the recent end
+   * only when at least a quarter of the table was touched since it last moved, so a busy flow
+   * costs a map lookup per chunk, not a delete and re-insert.
+   */
   touch(id: string): void {
-    let e = this.entries.get(id);
-    if (e) this.entries.delete(id);
-    else e = { bytes: 0 };
+    const t = ++this.touches;
+    const e = this.entries.get(id);
+    if (!e) {
+      this.entries.set(id, { bytes: 0, moved: t });
+      return;
+    }
+    if (t - e.moved <= (this.entries.size >> 2)) return;
+    e.moved = t;
+    this.entries.delete(id);
     this.entries.set(id, e);
   }
 
@@ -37,7 +51,7 @@ export class MemoryBudget {
     if (delta === 0) return;
     let e = this.entries.get(id);
     if (!e) {
-      e = { bytes: 0 };
+      e = { bytes: 0, moved: this.touches };
       this.entries.set(id, e);
     }
     e.bytes += delta;

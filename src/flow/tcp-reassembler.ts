@@ -178,8 +178,8 @@ export class TcpReassembler {
       else senderIsClient = !looksLikeServerPort(p.sport, p.dport) || p.sport === p.dport;
       if (!syn) this.c.tcp_flows_midstream++;
       conn = this.create(key, p, senderIsClient, a, b, timeMs);
-    } else {
-      // Keep the map in least-recently-active order for timeouts.
+    } else if (timeMs - conn.lastMs >= 1000) {
+      // Keep the map in least-recently-active order for timeouts (to the second: cheaper).
       this.conns.delete(key);
       this.conns.set(key, conn);
     }
@@ -412,7 +412,11 @@ export class TcpReassembler {
         if (nowMs - conn.lastMs >= this.lingerMs) this.drop(conn);
         continue;
       }
-      if (nowMs - conn.lastMs < this.idleMs) break; // the rest are more recent
+      if (nowMs - conn.lastMs < this.idleMs) {
+        // The rest are more recent (to within the second the order is kept at).
+        if (nowMs - conn.lastMs < this.idleMs - 1000) break;
+        continue;
+      }
       this.c.tcp_flows_timed_out++;
       this.finish(conn, 'timeout');
       this.drop(conn);

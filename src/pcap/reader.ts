@@ -34,6 +34,7 @@ export class PcapFormatError extends Error {
   }
 }
 
+const EMPTY = Buffer.alloc(0);
 const MAGIC_US = 0xa1b2c3d4;
 const MAGIC_NS = 0xa1b23c4d;
 const PCAPNG_MAGIC = 0x0a0d0d0a;
@@ -83,7 +84,7 @@ export interface PcapReadStats {
 export class PcapParser {
   header?: PcapHeader;
   readonly stats: PcapReadStats = { records: 0, bytes: 0, truncated: false };
-  private pending: Buffer = Buffer.alloc(0);
+  private pending: Buffer = EMPTY;
   private consumed = 0; // file offset of pending[0]
 
   constructor(
@@ -92,15 +93,48 @@ export class PcapParser {
   ) {}
 
   push(chunk: Buffer): void {
-    let buf = this.pending.length ? Buffer.concat([this.pending, chunk]) : chunk;
-    let pos = 0;
-    if (!this.header) {
-      if (buf.length < 24) {
-        this.pending = Buffer.from(buf);
+    let buf = chunk;
+    // Complete a header or record that straddles the boundary with just the bytes it needs, so
+    // a large read block is never copied as a whole.
+    while (this.pending.length > 0) {
+      const need = this.bytesToComplete(this.pending);
+      if (need > buf.length) {
+        this.pending = Buffer.concat([this.pending, buf]);
         return;
       }
+      this.pending = Buffer.concat([this.pending, buf.subarray(0, need)]);
+      buf = buf.subarray(need);
+      if (this.bytesToComplete(this.pending) > 0) continue; // had only a record header so far
+      const used = this.parse(this.pending, true);
+      this.consumed += used;
+      this.pending = used < this.pending.length ? this.pending.subarray(used) : EMPTY;
+      if (used === 0) break; // cannot happen for a complete unit; avoid spinning
+    }
+    const base = 0;
+    const used = this.parse(buf, false);
+    this.consumed += used + base;
+    // Copy the tail: the caller may reuse `chunk`.
+    this.pending = used < buf.length ? Buffer.from(buf.subarray(used)) : EMPTY;
+  }
+
+  /** Bytes to add to `p` (a partial header or record) to complete the pcap header or one record. */
+  private bytesToComplete(p: Buffer): number {
+    if (!this.header) return 24 - p.length > 0 ? 24 - p.length : 0;
+    if (p.length < 16) return 16 - p.length;
+    const le = this.header.littleEndian;
+    const incl = le ? p.readUInt32LE(8) : p.readUInt32BE(8);
+    if (incl > MAX_RECORD) return 0; // let parse() report it
+    return Math.max(0, 16 + incl - p.length);
+  }
+
+  /** Parses whole records from buf; returns bytes consumed. `one`: at most the header/one record. */
+  private parse(buf: Buffer, one: boolean): number {
+    let pos = 0;
+    if (!this.header) {
+      if (buf.length < 24) return 0;
       this.header = parsePcapHeader(buf, this.file);
       pos = 24;
+      if (one) return pos;
     }
     const h = this.header;
     const le = h.littleEndian;
@@ -124,11 +158,9 @@ export class PcapParser {
       this.stats.bytes += incl;
       pos += 16 + incl;
       this.onRecord(rec, h);
+      if (one) break;
     }
-    this.consumed += pos;
-    // Copy the tail: the caller may reuse `chunk`.
-    this.pending = pos < buf.length ? Buffer.from(buf.subarray(pos)) : Buffer.alloc(0);
-    buf = this.pending;
+    return pos;
   }
 
   /** Call at end of input: notes a partial trailing record (or a file too short for a header). */

@@ -151,7 +151,8 @@ export class HttpMessageParser {
   /** Line boundaries in acc for HEAD/TRAILERS: [contentStart, contentEnd, ...]. */
   private lines: number[] = [];
   private remaining = 0; // body/chunk bytes left
-  private bodyParts: Buffer[] = [];
+  /** The stored body: one buffer grown by doubling (one copy per byte, no per-chunk allocations). */
+  private bodyBuf: Buffer | undefined;
   private bodyStored = 0;
   private emptyChunkLines = 0;
   readonly counters: HttpParserCounters = { messages: 0, resyncs: 0, bytesSkipped: 0 };
@@ -166,7 +167,7 @@ export class HttpMessageParser {
 
   /** Bytes this parser holds right now (for the memory budget). */
   get held(): number {
-    return this.acc.length + this.bodyStored;
+    return this.acc.length + (this.bodyBuf ? this.bodyBuf.length : 0);
   }
 
   get paused(): boolean {
@@ -391,7 +392,7 @@ export class HttpMessageParser {
     anomaly(m, 'http09', 'response without status line and headers');
     this.hooks.head(m);
     m.framing = 'until-close';
-    this.bodyParts = [];
+    this.bodyBuf = undefined;
     this.bodyStored = 0;
     this.accLen = 0;
     this.state = UNTIL_CLOSE;
@@ -846,7 +847,7 @@ export class HttpMessageParser {
     if (decision === 'no-body') m.framing = 'none';
     this.shrink();
     this.accLen = 0;
-    this.bodyParts = [];
+    this.bodyBuf = undefined;
     this.bodyStored = 0;
     switch (m.framing) {
       case 'none':
@@ -949,7 +950,19 @@ export class HttpMessageParser {
     const take = Math.min(room, n);
     if (take < n) m.bodyTruncated = true;
     if (take > 0) {
-      this.bodyParts.push(Buffer.from(d.subarray(pos, pos + take)));
+      const need = this.bodyStored + take;
+      let buf = this.bodyBuf;
+      if (!buf || buf.length < need) {
+        // Start at the declared length when there is one (bounded), else 16 KB; then double.
+        const declared = m.framing === 'content-length' ? m.contentLength : 0;
+        let size = buf ? buf.length * 2 : Math.max(need, Math.min(declared, 64 * 1024), 16 * 1024);
+        while (size < need) size *= 2;
+        size = Math.min(size, this.limits.bodyCap);
+        const next = Buffer.allocUnsafe(size);
+        if (buf) buf.copy(next, 0, 0, this.bodyStored);
+        this.bodyBuf = buf = next;
+      }
+      d.copy(buf, this.bodyStored, pos, pos + take);
       this.bodyStored += take;
     }
   }
@@ -1103,8 +1116,8 @@ export class HttpMessageParser {
     if (!m) return;
     m.complete = complete;
     m.endMs = timeMs;
-    if (this.bodyParts.length > 0) m.body = this.bodyParts.length === 1 ? this.bodyParts[0] : Buffer.concat(this.bodyParts, this.bodyStored);
-    this.bodyParts = [];
+    if (this.bodyBuf && this.bodyStored > 0) m.body = this.bodyBuf.subarray(0, this.bodyStored);
+    this.bodyBuf = undefined;
     this.bodyStored = 0;
     if (!complete && m.framing !== 'none') m.bodyTruncated = true;
     this.counters.messages++;
