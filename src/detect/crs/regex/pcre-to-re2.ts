@@ -1,9 +1,10 @@
-// Maps the PCRE syntax SecLang patterns are written in to RE2 syntax, where the meaning is the
-// same: atomic groups and possessive quantifiers (which only limit backtracking, and RE2 never
-// backtracks) become plain groups and quantifiers, `\h` and `\e` get their RE2 spelling, and
-// unknown letter escapes become the literal letter as PCRE reads them. Constructs RE2 cannot
-// express (look-around, back-references) are left alone so that RE2 rejects them and the rule
-// is reported as not loaded.
+// Maps the PCRE syntax SecLang patterns are written in to RE2 syntax. Atomic groups and
+// possessive quantifiers become plain groups and greedy quantifiers: the same matches except
+// where PCRE would refuse to backtrack into them (rare in CRS; CRS 3.3.4's 922110 is one case, see
+// test/crs-known-differences.yaml). `\h`, `\e`, `\Z` and one-digit `\xH` get their RE2 spelling;
+// unknown letter escapes become the literal letter, as PCRE reads them. Constructs RE2 cannot
+// express (look-around, back-references) are left alone so that RE2 rejects them and the rule is
+// reported as not loaded (unless regex/rewrites.ts has a faithful rewrite).
 
 const RE2_LETTER_ESCAPES = new Set('dDsSwWbBAzxpPQEnrtfvaC'.split(''));
 
