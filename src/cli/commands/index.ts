@@ -12,6 +12,7 @@ import { register as agent } from './agent';
 import { register as demo } from './demo';
 import { register as rules } from './rules';
 import { register as wafEval } from './waf-eval';
+import { register as pcapInfo } from './pcap-info';
 
 export type RegisterCommand = (program: Command) => void;
 
@@ -27,4 +28,5 @@ export const commands: RegisterCommand[] = [
   demo,
   rules,
   wafEval,
+  pcapInfo,
 ];
