@@ -4,7 +4,8 @@ import assert from 'node:assert/strict';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { loadRulesAsync, loadRulesDir, loadRulesText, ruleMetadata } from '../src/detect/suricata';
+import { loadRules, loadRulesAsync, loadRulesDir, loadRulesText, ruleMetadata } from '../src/detect/suricata';
+import { parsePcreValue, pcreKey, PcreVerdicts } from '../src/detect/suricata/pcre-compile';
 import { chunk, flow, tx } from './suricata-helpers';
 import { parseContentBytes } from '../src/detect/suricata/bytes';
 import { patternStrength } from '../src/detect/suricata/fast-pattern';
@@ -168,6 +169,36 @@ test('loadRulesDir: every .rules file of a directory, classification.config, con
     assert.deepEqual(engine.matchStream(chunk('..x..', 'to_server', flow('10.8.1.1:5000', '8.8.8.8:8443', 'd2'))), []);
     assert.throws(() => loadRulesDir(path.join(dir, 'missing')), /ENOENT/);
   } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('RE2 verdicts are remembered between loads: known-good pcre compile on first use', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'et-verdicts-'));
+  const saved = process.env.PROCTAP_HS_CACHE;
+  process.env.PROCTAP_HS_CACHE = dir;
+  try {
+    const rules = path.join(dir, 'x.rules');
+    fs.writeFileSync(rules, ['alert http any any -> any any (msg:"a"; http.uri; content:"/a"; pcre:"/\\/abc[0-9]/U"; sid:1;)', 'alert http any any -> any any (msg:"d"; http.uri; content:"/d"; pcre:"/\\/def/U"; sid:2;)'].join('\n'));
+    const key = (v: string) => {
+      const s = parsePcreValue(v);
+      return pcreKey(s.source, s.flags);
+    };
+    // A verdict file as an earlier load would leave it; the "/def/" entry is made up to prove it is read.
+    const verdicts = new PcreVerdicts(dir);
+    verdicts.set(key('"/\\/abc[0-9]/U"'), '');
+    verdicts.set(key('"/\\/def/U"'), 'made-up verdict');
+    verdicts.save(0);
+    const { engine, report } = loadRules([rules]);
+    assert.deepEqual(engine.rules.map((r) => r.sid), [1]);
+    assert.match(report.failures[0].message, /made-up verdict/);
+    const item = engine.rules[0].lists.flatMap((l) => l.items).find((i) => i.kind === 'pcre')!;
+    assert.equal(item.kind === 'pcre' && item.re, undefined, 'not compiled at load');
+    assert.deepEqual(engine.matchRequest(tx({ uri: '/abc7' })).map((m) => m.id), [1]);
+    assert.ok(item.kind === 'pcre' && item.re, 'compiled on first use');
+  } finally {
+    if (saved === undefined) delete process.env.PROCTAP_HS_CACHE;
+    else process.env.PROCTAP_HS_CACHE = saved;
     fs.rmSync(dir, { recursive: true, force: true });
   }
 });

@@ -1,6 +1,7 @@
 // Builds a Rule from its header and options: keyword files call these helpers, so the rules of the
 // language (which list a keyword attaches to, what "the previous content" is) live in one place.
 import { BUFFERS } from './buffers';
+import type { PcreVerdicts } from './pcre-compile';
 import { RuleSyntaxError } from './bytes';
 import type {
   AddrExpr,
@@ -62,6 +63,8 @@ export class RuleBuilder {
   constructor(
     readonly header: RuleHeader,
     readonly deferPcre = false,
+    /** Cached RE2 verdicts: a pattern known to compile is compiled on first use. */
+    readonly pcreVerdicts?: PcreVerdicts,
   ) {}
 
   /** `http.uri;` style: keywords that follow inspect this buffer. */

@@ -8,6 +8,7 @@ import { RuleLoadError } from './errors';
 import { parseRule, type ParseContext } from './parser';
 import { RULE_START, statements } from './rule-text';
 import { validatePcres } from './pcre-worker';
+import { PcreVerdicts } from './pcre-compile';
 import { Worker } from 'worker_threads';
 
 const HTTP_TCP = new Set(['http', 'http1', 'tcp', 'tcp-pkt', 'tcp-stream']);
@@ -89,7 +90,9 @@ function parseSources(srcs: RuleSource[], opts: LoadOptions, deferPcre: boolean)
   let classes: ClassTable = defaultClassTable();
   const clsFile = opts.classificationFile ?? (srcs[0] && srcs[0].text === undefined ? path.join(path.dirname(srcs[0].file), 'classification.config') : undefined);
   if (clsFile && fs.existsSync(clsFile)) classes = loadClassificationFile(clsFile, classes);
-  const ctx: ParseContext = { addressEnv, portVars, classes, deferPcre };
+  // RE2 verdicts from earlier loads (rule files only; small text sets compile in no time).
+  const pcreVerdicts = !deferPcre && srcs.some((x) => x.text === undefined) ? new PcreVerdicts() : undefined;
+  const ctx: ParseContext = { addressEnv, portVars, classes, deferPcre, pcreVerdicts };
   const rules: Rule[] = [];
   const bySid = new Map<string, Rule>();
   const failures: LoadFailure[] = [];
@@ -149,6 +152,7 @@ function parseSources(srcs: RuleSource[], opts: LoadOptions, deferPcre: boolean)
       }
     }
   }
+  pcreVerdicts?.save();
   return { rules, failures, report, addressEnv, classes };
 }
 

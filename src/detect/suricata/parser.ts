@@ -4,6 +4,7 @@ import { BUFFERS } from './buffers';
 import { RuleBuilder, type RuleHeader } from './builder';
 import { RuleSyntaxError } from './bytes';
 import { RuleLoadError } from './errors';
+import type { PcreVerdicts } from './pcre-compile';
 import { indexOfUnescaped, splitOptions } from './rule-text';
 import { selectFastPattern } from './fast-pattern';
 import { lookupKeyword, UnsupportedKeyword } from './keywords/registry';
@@ -22,6 +23,8 @@ export { RuleLoadError };
 export interface ParseContext {
   /** Leave RE2 compilation of pcre to a validation pass run elsewhere (loadRulesAsync). */
   deferPcre?: boolean;
+  /** RE2 verdicts remembered from earlier loads. */
+  pcreVerdicts?: PcreVerdicts;
   addressEnv: AddressEnv;
   portVars: Readonly<Record<string, string>>;
   classes: ClassTable;
@@ -105,7 +108,7 @@ export function parseRule(text: string, file: string, line: number, idx: number,
   const close = text.lastIndexOf(')');
   if (open < 0 || close < open) throw new RuleLoadError('syntax error', 'rule options must be enclosed in ( )');
   const header = cachedHeader(text.slice(0, open).trim(), ctx);
-  const b = new RuleBuilder(header, ctx.deferPcre);
+  const b = new RuleBuilder(header, ctx.deferPcre, ctx.pcreVerdicts);
   for (const opt of splitOptions(text.slice(open + 1, close))) {
     const colon = indexOfUnescaped(opt, ':');
     const name = (colon >= 0 ? opt.slice(0, colon) : opt).trim();

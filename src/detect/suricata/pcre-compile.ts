@@ -1,6 +1,9 @@
 // pcre option values -> RE2 sources and flags, and a memoized RE2 compiler. Pure and light, so the
 // validation worker (pcre-worker.ts) can use it without loading the engine.
+import * as fs from 'fs';
+import * as path from 'path';
 import RE2 from 're2';
+import { cacheDir } from './compile-cache';
 import { RuleSyntaxError, unquote } from './bytes';
 import { translatePcre } from './pcre-translate';
 import { UnsupportedKeyword } from './keywords/registry';
@@ -89,4 +92,57 @@ export function compilePcre(source: string, flags: string): RE2 | string {
     memo.set(key, re);
   }
   return re;
+}
+
+/**
+ * What RE2 said about each pcre ('' = compiles, else the error), kept on disk so a restart need
+ * not compile all of ET's pcre up front: known-good patterns compile on first use instead.
+ * Keyed by the re2 package version (another RE2 may judge differently).
+ */
+export class PcreVerdicts {
+  private readonly map = new Map<string, string>();
+  private added = 0;
+  private readonly file?: string;
+
+  constructor(dir = cacheDir()) {
+    if (!dir) return;
+    let version = 'unknown';
+    try {
+      version = (JSON.parse(fs.readFileSync(require.resolve('re2/package.json'), 'utf8')) as { version: string }).version;
+    } catch {
+      /* keep 'unknown' */
+    }
+    this.file = path.join(dir, `pcre-verdicts-re2-${version}.json`);
+    try {
+      for (const [k, v] of Object.entries(JSON.parse(fs.readFileSync(this.file, 'utf8')) as Record<string, string>)) {
+        if (typeof v === 'string') this.map.set(k, v);
+      }
+    } catch {
+      /* no cache yet */
+    }
+  }
+
+  get(key: string): string | undefined {
+    return this.map.get(key);
+  }
+
+  set(key: string, verdict: string): void {
+    if (this.map.get(key) === verdict) return;
+    this.map.set(key, verdict);
+    this.added++;
+  }
+
+  /** Writes the verdicts when new ones were learnt and the set is worth caching. */
+  save(minEntries = 500): void {
+    if (!this.file || !this.added || this.map.size < minEntries) return;
+    try {
+      fs.mkdirSync(path.dirname(this.file), { recursive: true, mode: 0o700 });
+      const tmp = `${this.file}.${process.pid}.tmp`;
+      fs.writeFileSync(tmp, JSON.stringify(Object.fromEntries(this.map)));
+      fs.renameSync(tmp, this.file);
+      this.added = 0;
+    } catch {
+      /* a cache we cannot write only costs time */
+    }
+  }
 }

@@ -14,9 +14,15 @@ registerKeyword({
   setup(b, v) {
     const spec = parsePcreValue(v);
     const item: PcreItem = { kind: 'pcre', negated: spec.negated, relative: spec.relative, source: spec.source, flags: spec.flags };
-    if (b.deferPcre) b.pcreKeys.push(pcreKey(spec.source, spec.flags));
-    else {
+    const key = pcreKey(spec.source, spec.flags);
+    const known = b.pcreVerdicts?.get(key);
+    if (b.deferPcre) b.pcreKeys.push(key);
+    else if (known !== undefined) {
+      // Judged before (cache): fail the same way, or compile on first use.
+      if (known) throw new RuleLoadError('pcre that RE2 cannot compile', `RE2 cannot compile /${spec.body}/: ${known}`);
+    } else {
       const re = compilePcre(spec.source, spec.flags);
+      b.pcreVerdicts?.set(key, typeof re === 'string' ? re : '');
       if (typeof re === 'string') throw new RuleLoadError('pcre that RE2 cannot compile', `RE2 cannot compile /${spec.body}/: ${re}`);
       item.re = re;
     }

@@ -3,9 +3,9 @@
 // a restart with the same rules skips the compile; PROCTAP_HS_CACHE=<dir> moves it, '' disables it.
 import { createHash } from 'crypto';
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
 import { loadAddon } from '../../../native/addon';
+import { cacheDir } from '../compile-cache';
 import type { MultiPattern, PatternSpec } from './types';
 
 export interface HsAddon {
@@ -36,12 +36,6 @@ export function hyperscanAddon(): HsAddon | null {
 const MAX_CACHE_FILES = 256;
 /** Smaller databases compile in a few milliseconds: not worth a file. */
 const MIN_CACHED_PATTERNS = 200;
-
-function cacheDir(): string | undefined {
-  const env = process.env.PROCTAP_HS_CACHE;
-  if (env === '') return undefined;
-  return env ?? path.join(os.tmpdir(), `proctap-hs-cache-${process.getuid?.() ?? 0}`);
-}
 
 function cacheFile(patterns: PatternSpec[], flags: Uint8Array): string | undefined {
   const dir = patterns.length >= MIN_CACHED_PATTERNS ? cacheDir() : undefined;
