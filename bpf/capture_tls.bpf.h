@@ -483,7 +483,8 @@ int BPF_PROG(pt_tls_exec, struct task_struct *p, pid_t old_pid, struct linux_bin
 	if (!pt_tls_pass(cfg, id))
 		return 0;
 	__u32 held = 0;
-	if (ctl->hold_exec && bpf_send_signal(19 /* SIGSTOP */) == 0) {
+	if (ctl->hold_exec && bpf_ktime_get_ns() - ctl->heartbeat_ns < PT_TLS_HOLD_STALE_NS &&
+	    bpf_send_signal(19 /* SIGSTOP */) == 0) {
 		held = 1;
 		struct pt_tls_counters *c = pt_tls_counters();
 		if (c)

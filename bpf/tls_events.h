@@ -31,7 +31,12 @@ struct pt_tls_ctl {
 	__u32 hold_exec;     /* SIGSTOP such processes at exec; user space attaches and SIGCONTs */
 	__u32 link_window_ms;/* memory-BIO inference: how old a socket op may be (default 100) */
 	__u32 reserved;
+	__u64 heartbeat_ns;  /* CLOCK_MONOTONIC of user space's last notification poll: no hold when
+	                      * it is older than PT_TLS_HOLD_STALE_NS (a stalled reader would leave
+	                      * processes stopped) */
 };
+
+#define PT_TLS_HOLD_STALE_NS (500ULL * 1000 * 1000)
 
 enum pt_tls_notify_kind {
 	PT_TLS_NOTIFY_EXEC = 1, /* a process that passes the filter exec'd */

@@ -339,6 +339,7 @@ class TlsProbes : public Napi::ObjectWrap<TlsProbes> {
     ctl.notify_exec = o.Get("notifyExec").ToBoolean().Value();
     ctl.hold_exec = o.Get("holdExec").ToBoolean().Value();
     ctl.link_window_ms = o.Get("linkWindowMs").IsNumber() ? o.Get("linkWindowMs").As<Napi::Number>().Uint32Value() : 0;
+    ctl.heartbeat_ns = static_cast<uint64_t>(NowMs()) * 1000000ULL;
     std::lock_guard<std::mutex> lock(g_mu);
     bpf_map* m = st_ && !st_->closed ? bpf_object__find_map_by_name(st_->obj, "tls_ctl") : nullptr;
     uint32_t zero = 0;
@@ -356,6 +357,14 @@ class TlsProbes : public Napi::ObjectWrap<TlsProbes> {
       if (st_ && st_->notify_rb && !st_->closed) {
         ring_buffer__consume(st_->notify_rb);
         got.swap(st_->pending);
+        // Heartbeat: the kernel holds new processes at exec only while we keep polling.
+        bpf_map* m = bpf_object__find_map_by_name(st_->obj, "tls_ctl");
+        uint32_t zero = 0;
+        pt_tls_ctl ctl{};
+        if (m && bpf_map_lookup_elem(bpf_map__fd(m), &zero, &ctl) == 0) {
+          ctl.heartbeat_ns = static_cast<uint64_t>(NowMs()) * 1000000ULL;
+          bpf_map_update_elem(bpf_map__fd(m), &zero, &ctl, BPF_ANY);
+        }
       }
     }
     Napi::Array a = Napi::Array::New(env, got.size());
