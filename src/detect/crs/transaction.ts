@@ -10,6 +10,7 @@ import { getResolver, type Entry } from './variables';
 import { keyMatches, type Resolver } from './variables/registry';
 import type { TValue } from './tvalue';
 import { bufOf } from './tvalue';
+import { charMask, lowerLatin1 } from './regex/literals';
 import { inRanges, type IdRange } from './id-ranges';
 import { parseUrlEncoded } from './body/urlencoded';
 import { parseCookies } from './body/cookies';
@@ -228,6 +229,19 @@ export class Transaction {
     const op = rule.operator;
     if (!op) return false;
     const entries = this.collectTargets(rule);
+    if (entries.length === 0) return false;
+    // Rule-level prefilter: when no literal the regex needs occurs in any of the rule's
+    // (transformed) values, no value can match: skip the per-value loop entirely.
+    const lits = op.literals;
+    if (lits !== undefined && !rule.negated && !rule.multiMatch && rule.targetKey !== undefined && this.rules.prefilter && entries.length > 1) {
+      const j = this.joinedValues(rule, entries);
+      let found = false;
+      const masks = op.literalMasks as number[];
+      for (let i = 0; i < lits.length; i++) {
+        if ((masks[i] & j.mask) === masks[i] && j.lower.includes(lits[i])) { found = true; break; }
+      }
+      if (!found) return false;
+    }
     let any = false;
     this.capturing = rule.capture;
     for (const e of entries) {
@@ -256,6 +270,28 @@ export class Transaction {
     const acts = rule.actions;
     for (let i = 0; i < acts.length; i++) acts[i].run(this, rule);
     this.currentRule = rule;
+  }
+
+  /** Per (targets, transformation chain): all transformed values, lower-cased, NUL-joined. */
+  private joined = new Map<string, { lower: string; mask: number }>();
+
+  private joinedValues(rule: Rule, entries: Entry[]): { lower: string; mask: number } {
+    const key = (rule.targetKey as string) + '\u0001' + rule.transformKey;
+    let j = this.joined.get(key);
+    if (j === undefined) {
+      const parts: string[] = [];
+      let mask = 0;
+      for (const e of entries) {
+        const v = this.transform(e, rule);
+        const lower = v.lower ?? (v.lower = lowerLatin1(v.s));
+        const m = v.mask ?? (v.mask = charMask(lower));
+        mask |= m;
+        parts.push(lower);
+      }
+      j = { lower: parts.join('\u0000'), mask };
+      this.joined.set(key, j);
+    }
+    return j;
   }
 
   /** Collected entries per rule.targetKey; cleared whenever request/response data changes. */
@@ -485,6 +521,7 @@ export class Transaction {
   setRuleEngine(mode: string): void { this.engineMode = mode; }
   setBodyProcessor(p: string): void {
     this.targetCache.clear();
+    this.joined.clear();
     this.bodyProcessor = p;
     this.scalars.set('REQBODY_PROCESSOR', p);
   }
@@ -494,12 +531,14 @@ export class Transaction {
   private setColl(name: string, pairs: Array<{ name: string; value: string }>): void {
     this.keyIndex.delete(name);
     this.targetCache.clear();
+    this.joined.clear();
     this.collections.set(name, pairs.map((p) => ({ key: p.name, value: p.value, name: `${name}:${p.name}` })));
   }
 
   private setNames(name: string, pairs: Array<{ name: string }>): void {
     this.keyIndex.delete(name);
     this.targetCache.clear();
+    this.joined.clear();
     const base = name.replace(/_NAMES$/, '');
     this.collections.set(name, pairs.map((p) => ({ key: p.name, value: p.name, name: `${base === name ? name : name}:${p.name}` })));
   }
@@ -569,6 +608,7 @@ export class Transaction {
 
   private rebuildArgs(): void {
     this.targetCache.clear();
+    this.joined.clear();
     this.keyIndex.delete('ARGS');
     this.keyIndex.delete('ARGS_NAMES');
     const all = [...this.collection('ARGS_GET'), ...this.collection('ARGS_POST')];
@@ -581,6 +621,7 @@ export class Transaction {
 
   private processRequestBody(): void {
     this.targetCache.clear();
+    this.joined.clear();
     const body = this.request.body;
     if (!this.requestBodyAccess || !body || body.length === 0) {
       if (body && body.length > 0) this.scalars.set('REQUEST_BODY', '');
@@ -642,6 +683,7 @@ export class Transaction {
 
   private loadResponse(resp: CrsResponse): void {
     this.targetCache.clear();
+    this.joined.clear();
     const s = this.scalars;
     s.set('RESPONSE_STATUS', String(resp.status));
     s.set('RESPONSE_PROTOCOL', resp.version ?? 'HTTP/1.1');

@@ -19,6 +19,8 @@ export interface Operator {
   prefilterPattern?: string;
   /** Literals one of which every match contains (rx prefilter), when known. */
   literals?: string[];
+  /** charMask() of each literal. */
+  literalMasks?: number[];
 }
 
 export type OperatorFactory = (arg: string, ctx: OperatorContext) => Operator;

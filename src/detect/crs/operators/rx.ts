@@ -76,6 +76,7 @@ function rx(arg: string) {
     arg,
     prefilterPattern: arg,
     literals,
+    literalMasks: masks,
     evaluate(tx: Transaction, v: TValue) {
       if (literals !== undefined && tx.prefilterEnabled) {
         const lower = v.lower ?? (v.lower = lowerLatin1(v.s));
