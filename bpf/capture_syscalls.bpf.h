@@ -32,7 +32,8 @@ static __always_inline int pt_is_send_syscall(__u64 nr)
 
 static __always_inline struct sock *pt_fd_to_tcp_sock(__u64 fd)
 {
-	struct task_struct *task = bpf_get_current_task_btf();
+	/* bpf_get_current_task (not _btf): this path serves older kernels too */
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
 	struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
 	if (!fdt)
 		return 0;
@@ -71,7 +72,7 @@ int BPF_PROG(pt_sys_enter, struct pt_regs *regs, long id)
 	if (cfg->filter_bits) {
 		/* The socket is not known yet: filter on the task's network namespace. */
 		struct pt_who w = {};
-		struct task_struct *task = bpf_get_current_task_btf();
+		struct task_struct *task = (struct task_struct *)bpf_get_current_task();
 		w.pid = pid_tgid >> 32;
 		w.netns_ino = BPF_CORE_READ(task, nsproxy, net_ns, ns.inum);
 		w.cgroup_id = bpf_get_current_cgroup_id();
