@@ -42,14 +42,18 @@ export interface EveAlertRecord {
   flow: { src_ip: string; dest_ip: string; src_port: number; dest_port: number };
 }
 
-/** A positive 52-bit integer from the flow id (FNV-1a), stable for the life of the flow. */
+/**
+ * A positive 52-bit integer from the flow id, stable for the life of the flow. Same function as the
+ * incident EVE writer (src/outputs/eve.ts), so alerts and incidents of one flow share flow_id.
+ */
 export function flowIdNumber(id: string): number {
-  let h = 0xcbf29ce484222325n;
+  let h = 0x811c9dc5;
+  let h2 = 0;
   for (let i = 0; i < id.length; i++) {
-    h ^= BigInt(id.charCodeAt(i));
-    h = (h * 0x100000001b3n) & 0xffffffffffffffffn;
+    h = Math.imul(h ^ id.charCodeAt(i), 0x01000193) >>> 0;
+    h2 = (h2 * 31 + id.charCodeAt(i)) % 0x100000;
   }
-  return Number(h & 0xfffffffffffffn) || 1;
+  return h2 * 0x100000000 + h;
 }
 
 /** EVE prints IPv6 addresses in full (8 groups of 4 hex digits), as Suricata does. */
