@@ -167,21 +167,59 @@ test('inspection depth: bytes beyond it are dropped and the flow is marked trunc
   assert.equal(rec.ends[0].flow.truncated, true);
 });
 
-test('RST ends the flow; a new SYN on the same tuple after close is a new flow', () => {
-  const { rec } = run([
+test('data after a RST is still reassembled (RST injection) and counted; a new SYN starts a new flow', () => {
+  const { rec, r } = run([
     ...handshake,
     seg(true, CI + 1, PSH | ACK, 'one', SI + 1),
-    seg(false, SI + 1, RST | ACK, '', CI + 4),
-    seg(true, CI + 1, PSH | ACK, 'late retransmission', SI + 1),
+    seg(false, SI + 1, RST | ACK, '', CI + 4), // injected: the client keeps talking
+    seg(true, CI + 4, PSH | ACK, '-two', SI + 1),
     seg(true, 70000, SYN),
     seg(false, 80000, SYN | ACK, '', 70001),
-    seg(true, 70001, PSH | ACK, 'two', 80001),
+    seg(true, 70001, PSH | ACK, 'three', 80001),
   ]);
   assert.deepEqual(rec.ends.map((e) => e.reason), ['reset', 'end-of-input']);
   const [f1, f2] = rec.ends.map((e) => e.flow.id);
   assert.notEqual(f1, f2);
-  assert.equal(rec.stream('to_server', f1), 'one');
-  assert.equal(rec.stream('to_server', f2), 'two');
+  assert.equal(rec.stream('to_server', f1), 'one-two');
+  assert.equal(rec.stream('to_server', f2), 'three');
+  assert.equal(r.counters().tcp_data_after_rst, 1);
+  assert.equal(r.counters().tcp_flows_reset, 1);
+});
+
+test('a RST followed by silence ends the flow after resetLingerMs', () => {
+  const rec = new Recorder();
+  const r = new TcpReassembler(rec, { resetLingerMs: 2000 });
+  let t = 1000;
+  for (const s of [...handshake, seg(true, CI + 1, PSH | ACK, 'x', SI + 1), seg(false, SI + 1, RST, '', 0)]) {
+    const d = decodeFrame(LINKTYPE.RAW, tcpIpPacket(s));
+    assert.ok(d.ok);
+    r.packet(d.pkt, t);
+  }
+  r.expire(t + 1999);
+  assert.equal(rec.ends.length, 0);
+  r.expire(t + 2000);
+  assert.deepEqual(rec.ends.map((e) => e.reason), ['reset']);
+});
+
+test('repeated SYNs with new ISNs before any data: the accepted handshake wins', () => {
+  const { rec, r } = run([
+    seg(true, 111, SYN),
+    seg(true, 222, SYN),
+    seg(true, 333, SYN),
+    seg(false, SI, SYN | ACK, '', 223), // the server accepted the second one
+    seg(true, 223, ACK, '', SI + 1),
+    seg(true, 223, PSH | ACK, 'POST / HTTP/1.1\r\n\r\n', SI + 1),
+  ]);
+  assert.equal(rec.stream('to_server'), 'POST / HTTP/1.1\r\n\r\n');
+  assert.ok(r.counters().tcp_syn_rebased >= 1);
+});
+
+test('midstream: false ignores flows whose handshake was not seen (Suricata default)', () => {
+  const other = (h: TcpFrameSpec) => (h.sport === S.port ? { ...h, dport: 51001 } : { ...h, sport: 51001 });
+  const { rec, r } = run([seg(true, CI + 1, PSH | ACK, 'GET / HTTP/1.1\r\n\r\n', SI + 1), ...handshake.map(other)], { midstream: false });
+  assert.equal(rec.chunks.length, 0);
+  assert.equal(r.counters().tcp_packets_midstream_ignored, 1);
+  assert.equal(rec.ends.length, 1, 'the flow with a handshake is tracked');
 });
 
 test('idle flows time out in capture time', () => {

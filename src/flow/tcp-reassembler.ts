@@ -16,6 +16,13 @@ export interface ReassemblerOptions {
   idleTimeoutMs?: number;
   /** How long a closed flow's tuple is remembered so late retransmissions do not start a new flow. */
   closedLingerMs?: number;
+  /**
+   * Track flows whose handshake was not seen (default true). Suricata's default
+   * (stream.midstream: false) ignores them: set false to match it.
+   */
+  midstream?: boolean;
+  /** After a RST, how long (packet time) the flow stays open for data that may follow an injected RST. */
+  resetLingerMs?: number;
   /** Shared memory budget (queued segments are charged to it). */
   budget?: MemoryBudget;
 }
@@ -36,6 +43,11 @@ export interface ReassemblyCounters {
   tcp_packets_ignored: number;
   tcp_flows_timed_out: number;
   tcp_flows_reset: number;
+  /** Data seen after a RST on the same flow (a RST injection, or a stack that ignored it). */
+  tcp_data_after_rst: number;
+  /** A SYN or SYN-ACK restarted a direction that had carried no data yet (repeated SYNs). */
+  tcp_syn_rebased: number;
+  tcp_packets_midstream_ignored: number;
 }
 
 interface Segment {
@@ -71,6 +83,8 @@ interface Conn {
   lastMs: number;
   /** A SYN or SYN-ACK of this connection was seen (so the start of the streams is known). */
   sawSyn: boolean;
+  /** Packet time of a RST; the flow ends resetLingerMs later unless it closes first. */
+  rstMs: number;
 }
 
 const DEFAULT_DEPTH = 1 << 20;
@@ -100,6 +114,8 @@ export class TcpReassembler {
   private readonly maxQueued: number;
   private readonly idleMs: number;
   private readonly lingerMs: number;
+  private readonly rstLingerMs: number;
+  private readonly midstream: boolean;
   private flowSeq = 0;
   readonly c: ReassemblyCounters = {
     tcp_packets: 0,
@@ -117,6 +133,9 @@ export class TcpReassembler {
     tcp_packets_ignored: 0,
     tcp_flows_timed_out: 0,
     tcp_flows_reset: 0,
+    tcp_data_after_rst: 0,
+    tcp_syn_rebased: 0,
+    tcp_packets_midstream_ignored: 0,
   };
 
   constructor(
@@ -127,6 +146,8 @@ export class TcpReassembler {
     this.maxQueued = opts.maxQueuedBytes ?? 1 << 20;
     this.idleMs = opts.idleTimeoutMs ?? 600_000;
     this.lingerMs = opts.closedLingerMs ?? 10_000;
+    this.rstLingerMs = opts.resetLingerMs ?? 2_000;
+    this.midstream = opts.midstream ?? true;
   }
 
   get activeFlows(): number {
@@ -161,7 +182,7 @@ export class TcpReassembler {
     } else if (conn && syn && !ackf && a === conn.clientEp && conn.toServer.started) {
       // A new SYN with another ISN on a live tuple: the old connection is gone (port reuse).
       if (((p.seq + 1 - conn.toServer.nextSeq) | 0) !== 0 && conn.toServer.nextOffset > 0) {
-        this.finish(conn, 'closed');
+        this.finish(conn, this.endReason(conn, 'closed'));
         this.drop(conn);
         conn = undefined;
       }
@@ -171,6 +192,10 @@ export class TcpReassembler {
       // Pure ACKs, RSTs and FINs without data do not start a flow worth tracking.
       if (!syn && p.payload.length === 0) {
         this.c.tcp_packets_ignored++;
+        return;
+      }
+      if (!syn && !this.midstream) {
+        this.c.tcp_packets_midstream_ignored++;
         return;
       }
       let senderIsClient: boolean;
@@ -198,6 +223,15 @@ export class TcpReassembler {
         d.started = true;
         d.nextSeq = (p.seq + 1) >>> 0;
         d.nextOffset = 0;
+      } else if (d.nextOffset === 0 && d.queue.length === 0 && d.nextSeq !== ((p.seq + 1) >>> 0)) {
+        // Another SYN (new ISN) before any data: the latest handshake is the one that counts.
+        d.nextSeq = (p.seq + 1) >>> 0;
+        this.c.tcp_syn_rebased++;
+      }
+      if (ackf && other.started && other.nextOffset === 0 && other.queue.length === 0 && other.nextSeq !== p.ack) {
+        // The SYN-ACK names the client ISN the server accepted.
+        other.nextSeq = p.ack;
+        this.c.tcp_syn_rebased++;
       }
       // TCP Fast Open: data on the SYN starts at ISN+1.
       if (p.payload.length > 0) this.segment(conn, d, (p.seq + 1) >>> 0, p.payload, timeMs);
@@ -221,15 +255,21 @@ export class TcpReassembler {
       this.checkClosed(conn, d, timeMs);
     }
     if (p.flags & TCP_RST) {
-      this.c.tcp_flows_reset++;
-      this.finish(conn, 'reset');
-      conn.state = 'closed';
-      return;
+      // Not the end yet: an injected RST (an evasion) is followed by more data. The flow ends
+      // when both sides close, or resetLingerMs after the RST (at expire/flush).
+      if (conn.rstMs < 0) this.c.tcp_flows_reset++;
+      conn.rstMs = timeMs;
+    } else if (conn.rstMs >= 0 && p.payload.length > 0) {
+      this.c.tcp_data_after_rst++;
     }
     if (conn.toServer.closed && conn.toClient.closed && conn.state === 'open') {
       this.finish(conn, 'closed');
       conn.state = 'closed';
     }
+  }
+
+  private endReason(conn: Conn, otherwise: FlowEndReason): FlowEndReason {
+    return conn.rstMs >= 0 && !(conn.toServer.closed && conn.toClient.closed) ? 'reset' : otherwise;
   }
 
   private create(key: string, p: TcpPacket, senderIsClient: boolean, a: string, b: string, timeMs: number): Conn {
@@ -261,6 +301,7 @@ export class TcpReassembler {
       state: 'open',
       lastMs: timeMs,
       sawSyn: false,
+      rstMs: -1,
     };
     this.conns.set(key, conn);
     this.byFlowId.set(id, conn);
@@ -404,21 +445,25 @@ export class TcpReassembler {
     this.byFlowId.delete(conn.flow.id);
   }
 
-  /** Ends flows idle since before `nowMs - idleTimeout`, and forgets closed tuples. Returns flows ended. */
+  /**
+   * Ends flows idle since before `nowMs - idleTimeout` (after a RST: quiet for resetLingerMs), and
+   * forgets closed tuples. Returns flows ended. A full pass: call it about once a second.
+   */
   expire(nowMs: number): number {
     let n = 0;
     for (const conn of this.conns.values()) {
+      const quiet = nowMs - conn.lastMs;
       if (conn.state !== 'open') {
-        if (nowMs - conn.lastMs >= this.lingerMs) this.drop(conn);
+        if (quiet >= this.lingerMs) this.drop(conn);
         continue;
       }
-      if (nowMs - conn.lastMs < this.idleMs) {
-        // The rest are more recent (to within the second the order is kept at).
-        if (nowMs - conn.lastMs < this.idleMs - 1000) break;
-        continue;
+      if (conn.rstMs >= 0 && quiet >= this.rstLingerMs) {
+        this.finish(conn, 'reset');
+        continue; // stays as a tombstone for late packets
       }
+      if (quiet < this.idleMs) continue;
       this.c.tcp_flows_timed_out++;
-      this.finish(conn, 'timeout');
+      this.finish(conn, this.endReason(conn, 'timeout'));
       this.drop(conn);
       n++;
     }
@@ -436,7 +481,7 @@ export class TcpReassembler {
   /** Ends every flow (end of the capture). */
   flush(reason: FlowEndReason = 'end-of-input'): void {
     for (const conn of [...this.conns.values()]) {
-      this.finish(conn, reason);
+      this.finish(conn, this.endReason(conn, reason));
       this.drop(conn);
     }
   }
