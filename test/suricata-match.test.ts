@@ -258,3 +258,21 @@ test('stream_size counts each side in sequence space (data + SYN)', () => {
   const g = { ...flow('10.0.0.1:5555', '1.2.3.4:9000', 'ss2'), bytesToServer: 5, bytesToClient: 4 };
   assert.deepEqual(sids(engine.matchStream(chunk('HELLO', 'to_server', g))), []);
 });
+
+test('xbits carry state per host across flows, and expire', () => {
+  const { engine, report } = loadRulesText(
+    [
+      'alert http any any -> any any (msg:"probe"; flow:to_server; http.uri; content:"/probe"; xbits:set,ET.probe,track ip_src,expire 30; noalert; sid:1;)',
+      'alert http any any -> any any (msg:"follow-up"; flow:to_server; http.uri; content:"/exploit"; xbits:isset,ET.probe,track ip_src; sid:2;)',
+    ].join('\n'),
+  );
+  assert.equal(report.loaded, 2, JSON.stringify(report.failures));
+  const a1 = flow('203.0.113.5:4000', '192.168.1.10:80', 'x1');
+  const a2 = flow('203.0.113.5:4001', '192.168.1.10:80', 'x2');
+  const b = flow('203.0.113.6:4001', '192.168.1.10:80', 'x3');
+  assert.deepEqual(sids(engine.matchRequest(tx({ uri: '/exploit', flow: a2 }))), []);
+  assert.deepEqual(sids(engine.matchRequest(tx({ uri: '/probe', flow: a1 }))), []);
+  assert.deepEqual(sids(engine.matchRequest(tx({ uri: '/exploit', flow: a2 }))), [2]); // another flow, same source
+  assert.deepEqual(sids(engine.matchRequest(tx({ uri: '/exploit', flow: b }))), []); // another source
+  assert.deepEqual(sids(engine.matchRequest(tx({ uri: '/exploit', flow: a2 }), { nowMs: 1000 + 31_000 })), []); // expired
+});

@@ -8,6 +8,7 @@ import type {
   ContentItem,
   Direction,
   FlowbitsOp,
+  XbitsOp,
   FlowCond,
   InspectList,
   Item,
@@ -43,6 +44,7 @@ export class RuleBuilder {
   metadataText: string[] = [];
   flow: FlowCond = {};
   flowbits: FlowbitsOp[] = [];
+  xbits: XbitsOp[] = [];
   noalert = false;
   threshold?: ThresholdSpec;
   detectionFilter?: ThresholdSpec;

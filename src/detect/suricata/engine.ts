@@ -12,7 +12,7 @@ import { numCompare } from './num-compare';
 import { prefilterFactory, type MultiPattern, type PatternSpec, type PrefilterEngine } from './prefilter';
 import { HyperscanMatcher, type HsAddon } from './prefilter/hyperscan';
 import { DetectState } from './state';
-import type { Direction, InspectList, Rule } from './types';
+import type { Direction, InspectList, Rule, XbitsOp } from './types';
 import { matchAddr, matchPort, parseIp, type AddressEnv, type IpValue } from './vars';
 
 /** A match with what EVE output needs besides the common RuleMatch fields. */
@@ -172,8 +172,9 @@ export class SuricataEngine {
     this.anchored = Uint8Array.from(rules, (r) => (r.kind === 'stream' && isAnchored(r) ? 1 : 0));
     // Flowbits setters run before the rules that test them, as Suricata orders signatures.
     for (const r of rules) {
-      const sets = r.flowbits.some((f) => f.cmd === 'set' || f.cmd === 'unset' || f.cmd === 'toggle');
-      const tests = r.flowbits.some((f) => f.cmd === 'isset' || f.cmd === 'isnotset');
+      const ops = [...r.flowbits.map((f) => f.cmd), ...r.xbits.map((x) => x.cmd)];
+      const sets = ops.some((c) => c === 'set' || c === 'unset' || c === 'toggle');
+      const tests = ops.some((c) => c === 'isset' || c === 'isnotset');
       r.order = (sets && !tests ? 0 : tests && !sets ? 2 : 1) * 1e7 + r.idx;
     }
     const plans = opts.built?.plans ?? planGroups(rules);
@@ -348,6 +349,7 @@ export class SuricataEngine {
         if (!this.headerMatches(r, ends, env)) return undefined;
         if (r.flow.notEstablished) return undefined;
         if (!this.flowbitsOk(r, flow.id)) return undefined;
+        if (r.xbits.length && !this.xbitsOk(r, ends, now)) return undefined;
         if (r.streamSize && !streamSizeOk(r, flow)) return undefined;
         const ctx = newInspectContext(caches);
         let evidence: { buffer: string; matched: string } | undefined;
@@ -413,6 +415,7 @@ export class SuricataEngine {
         if (r.dsize && !numCompare(r.dsize, data.length)) return undefined;
         if (r.streamSize && !streamSizeOk(r, flow)) return undefined;
         if (!this.flowbitsOk(r, flow.id)) return undefined;
+        if (r.xbits.length && !this.xbitsOk(r, ends, now)) return undefined;
         const anchored = this.anchored[r.idx] === 1 || tailLen === 0;
         const buf = anchored ? data : joined();
         const ctx = newInspectContext(caches);
@@ -452,7 +455,22 @@ export class SuricataEngine {
     return true;
   }
 
+  private xbitsOk(r: Rule, e: Endpoints, now: number): boolean {
+    for (const x of r.xbits) {
+      if (x.cmd !== 'isset' && x.cmd !== 'isnotset') continue;
+      const set = this.state.xbitIsSet(xbitKey(x, e), now);
+      if ((x.cmd === 'isset') !== set) return false;
+    }
+    return true;
+  }
+
   private fire(r: Rule, dir: Direction, flow: FlowInfo, e: Endpoints, now: number, on: 'http' | 'stream', ev?: { buffer: string; matched: string }): EtMatch | undefined {
+    for (const x of r.xbits) {
+      const key = xbitKey(x, e);
+      if (x.cmd === 'set') this.state.setXbit(key, true, now, x.expireMs);
+      else if (x.cmd === 'unset') this.state.setXbit(key, false, now);
+      else if (x.cmd === 'toggle') this.state.setXbit(key, !this.state.xbitIsSet(key, now), now, x.expireMs);
+    }
     for (const f of r.flowbits) {
       if (f.cmd === 'set') for (const n of f.names) this.state.setBit(flow.id, n, true);
       else if (f.cmd === 'unset') for (const n of f.names) this.state.setBit(flow.id, n, false);
@@ -515,6 +533,11 @@ function endpoints(flow: FlowInfo, dir: Direction): Endpoints {
   const s = dir === 'to_server' ? flow.client : flow.server;
   const d = dir === 'to_server' ? flow.server : flow.client;
   return { src: ipOf(s.addr), dst: ipOf(d.addr), srcPort: s.port, dstPort: d.port, srcText: s.addr, dstText: d.addr };
+}
+
+function xbitKey(x: XbitsOp, e: Endpoints): string {
+  const host = x.track === 'ip_src' ? e.srcText : x.track === 'ip_dst' ? e.dstText : [e.srcText, e.dstText].sort().join('<>');
+  return `${x.name}|${x.track}|${host}`;
 }
 
 function streamSizeOk(r: Rule, flow: FlowInfo): boolean {

@@ -178,6 +178,7 @@ function finish(b: RuleBuilder, text: string, file: string, line: number, idx: n
     references: b.references,
     flow: b.flow,
     flowbits: b.flowbits,
+    xbits: b.xbits,
     noalert: b.noalert,
     threshold: b.threshold,
     detectionFilter: b.detectionFilter,

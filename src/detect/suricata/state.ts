@@ -9,6 +9,8 @@ const MAX_TAILS = 100_000;
 export class DetectState {
   private readonly bits = new Map<string, Set<string>>();
   private readonly tails = new Map<string, Buffer>();
+  /** xbits: "name|host key" -> expiry time (ms; Infinity without expire). */
+  private readonly xbits = new Map<string, number>();
   private readonly trackers = new Map<string, { count: number; start: number; alerted: boolean }>();
 
   flowbits(flowId: string): Set<string> | undefined {
@@ -31,6 +33,25 @@ export class DetectState {
     this.bits.delete(flowId);
     this.tails.delete(flowId + '>');
     this.tails.delete(flowId + '<');
+  }
+
+  xbitIsSet(key: string, nowMs: number): boolean {
+    const exp = this.xbits.get(key);
+    if (exp === undefined) return false;
+    if (exp <= nowMs) {
+      this.xbits.delete(key);
+      return false;
+    }
+    return true;
+  }
+
+  setXbit(key: string, on: boolean, nowMs: number, expireMs?: number): void {
+    if (!on) {
+      this.xbits.delete(key);
+      return;
+    }
+    if (!this.xbits.has(key) && this.xbits.size >= MAX_TRACKERS) this.xbits.delete(this.xbits.keys().next().value as string);
+    this.xbits.set(key, expireMs !== undefined ? nowMs + expireMs : Infinity);
   }
 
   /** The last bytes of a flow direction's stream, so patterns split across chunks still match. */
@@ -82,5 +103,6 @@ export class DetectState {
     this.bits.clear();
     this.trackers.clear();
     this.tails.clear();
+    this.xbits.clear();
   }
 }

@@ -162,6 +162,15 @@ export interface FlowbitsOp {
   join: '|' | '&';
 }
 
+/** xbits: like flowbits, but kept per host (ip_src / ip_dst) or host pair, with an expiry. */
+export interface XbitsOp {
+  cmd: 'set' | 'unset' | 'toggle' | 'isset' | 'isnotset';
+  name: string;
+  track: 'ip_src' | 'ip_dst' | 'ip_pair';
+  /** Lifetime of a set bit, ms (default: until unset, bounded by the state's size). */
+  expireMs?: number;
+}
+
 export interface ThresholdSpec {
   type: 'limit' | 'threshold' | 'both' | 'detection_filter';
   track: 'by_src' | 'by_dst' | 'by_rule' | 'by_both' | 'by_flow';
@@ -212,6 +221,7 @@ export interface Rule {
   metadataText: string[];
   flow: FlowCond;
   flowbits: FlowbitsOp[];
+  xbits: XbitsOp[];
   noalert: boolean;
   threshold?: ThresholdSpec;
   detectionFilter?: ThresholdSpec;

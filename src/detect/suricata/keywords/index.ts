@@ -51,5 +51,6 @@ import './uricontent';
 import './urilen';
 import './url-decode';
 import './within';
+import './xbits';
 import './xor';
 import './zlib-deflate';
