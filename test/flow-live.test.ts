@@ -132,6 +132,7 @@ test('TLS: plaintext events replace the ciphertext stream; later ciphertext is i
   assert.equal(tx.response!.body.toString(), 'secret');
   assert.equal(tx.flow.tls, true);
   assert.equal(tx.flow.tlsLink, 'exact');
+  assert.equal(tx.tlsLink, 'exact');
   // Only the handshake went out as raw stream; nothing encrypted after the switch.
   const raw = events.flatMap((e) => (e.kind === 'stream' ? [e.chunk.data.toString('latin1')] : []));
   assert.deepEqual(raw, ['\x16\x03\x01\x00\x10client hello', '\x16\x03\x03\x00\x10server hello']);

@@ -140,6 +140,7 @@ export class HttpSession {
 
   private newPending(): Pending {
     const tx: HttpTransaction = { flow: this.flow, index: this.txCount++, anomalies: [] };
+    if (this.flow.tls) tx.tlsLink = this.flow.tlsLink ?? 'none';
     const p: Pending = { tx, reqEmitted: false, wantsTunnel: false };
     this.queue.push(p);
     return p;

@@ -1,5 +1,6 @@
 // Public types of the HTTP/1.x stage, consumed by both rule engines and by incidents.
 import type { FlowInfo } from '../../flow/types';
+import type { TlsLink } from '../../capture/types';
 
 export interface HttpHeader {
   /** As sent (case kept). */
@@ -107,4 +108,6 @@ export interface HttpTransaction {
   interim?: HttpInterimResponse[];
   /** The connection stopped being HTTP after this transaction (101 Switching Protocols, CONNECT 2xx). */
   tunnel?: 'upgrade' | 'connect';
+  /** Set when the transaction came from TLS plaintext: how it was tied to its socket ('inferred': a guess). */
+  tlsLink?: TlsLink;
 }
