@@ -7,8 +7,9 @@
  *    python). pt_tls_on_sock_io(), called from the socket send/recv hooks, records the socket in
  *    the thread's in-call state. The SSL* keeps that link for later calls that do no socket I/O.
  *  - inferred (memory BIO: Node): SSL_read returning data follows a socket read on the same thread
- *    (read-then-SSL_read); SSL_write is followed by the socket write on the same thread
- *    (SSL_write-then-send). Inferred links are flagged PT_F_TLS_LINK_INFERRED.
+ *    (read-then-SSL_read: sets or corrects the link); an SSL call that leaves records to send
+ *    (SSL_write, a handshake step) is followed by the socket write on the same thread
+ *    (SSL_write-then-send: sets a missing link only). Flagged PT_F_TLS_LINK_INFERRED.
  * Linked sockets go into tls_sockets, so their TCP events carry PT_F_TLS_CIPHERTEXT. */
 #ifndef PROCTAP_CAPTURE_TLS_BPF_H
 #define PROCTAP_CAPTURE_TLS_BPF_H
@@ -54,8 +55,7 @@ struct pt_tls_thread {
 	__u64 recv_ts;
 	__u64 pend_ssl;
 	__u64 pend_ts;
-	__u8 pend_strong; /* set by SSL_write (override a link); SSL_read/handshake only fill a missing one */
-	__u8 pad[7];
+	__u64 pad;
 };
 
 struct {
@@ -193,14 +193,15 @@ static __always_inline void pt_tls_on_sock_io(const struct pt_config *cfg, struc
 	if (!t || !t->pend_ssl)
 		return;
 	__u64 ssl = t->pend_ssl;
-	__u8 strong = t->pend_strong;
 	__u64 ts = t->pend_ts;
 	t->pend_ssl = 0;
 	if (now - ts > pt_tls_window_ns())
 		return;
 	struct pt_tls_link_key k = {.tgid = id >> 32, .ssl = ssl};
 	struct pt_tls_link *cur = bpf_map_lookup_elem(&tls_links, &k);
-	if (cur && (cur->exact || !strong))
+	/* Only fills a missing link: a send that follows SSL_write may belong to another socket when
+	 * Node's write was queued (EAGAIN) and flushed later; the read side corrects links instead. */
+	if (cur)
 		return;
 	pt_tls_set_link(id >> 32, ssl, cookie, (__u64)sk, 0);
 }
@@ -317,10 +318,8 @@ static __always_inline int pt_tls_exit(struct pt_regs *ctx, int handshake)
 			if (t) {
 				t->pend_ssl = call.ssl;
 				t->pend_ts = now;
-				t->pend_strong = call.fn == PT_TLS_FN_WRITE;
 			} else {
-				struct pt_tls_thread fresh = {.pend_ssl = call.ssl, .pend_ts = now,
-							      .pend_strong = call.fn == PT_TLS_FN_WRITE};
+				struct pt_tls_thread fresh = {.pend_ssl = call.ssl, .pend_ts = now};
 				bpf_map_update_elem(&tls_threads, &id, &fresh, BPF_ANY);
 			}
 		}
