@@ -195,3 +195,55 @@ with urllib.request.urlopen(req, context=ctx) as r:
     srv.child.kill('SIGKILL');
   }
 });
+
+test('large response through node https -> curl: full lengths, truncation flagged, captured bytes exact', async () => {
+  const fs = await import('node:fs');
+  const path = await import('node:path');
+  const SIZE = 300_000;
+  const script = path.join(cert.dir, 'big.js');
+  fs.writeFileSync(script, `const https=require('https'),fs=require('fs');
+const body=Buffer.alloc(${SIZE}); for (let i=0;i<body.length;i++) body[i]=97+(i*7)%26;
+https.createServer({cert:fs.readFileSync(process.argv[2]),key:fs.readFileSync(process.argv[3])},(q,s)=>{s.writeHead(200,{'Content-Length':body.length});s.end(body);})
+.listen(0,'127.0.0.1',function(){console.log('LISTEN',this.address().port)});`);
+  const { waitForLine } = await import('./capture-helpers');
+  const srv = ns.spawn('node', [script, cert.cert, cert.key]);
+  const port = Number((await waitForLine(srv, /LISTEN (\d+)/))[1]);
+  const cap = new Capture(ns, { maxBytes: 4096 });
+  try {
+    const r = await ns.run('curl', ['-s', '--http1.1', '--cacert', cert.cert, '-o', '/dev/null', '-w', '%{size_download}', `https://127.0.0.1:${port}/big`]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout, String(SIZE));
+    const expected = Buffer.alloc(SIZE);
+    for (let i = 0; i < SIZE; i++) expected[i] = 97 + ((i * 7) % 26);
+    const total = (pid: number, type: string) => cap.events.filter((e) => e.pid === pid && e.type === type).reduce((n, e) => n + e.len, 0);
+    await cap.waitFor(() => total(r.pid, 'tls_read') >= SIZE, 8000, 'all of the response');
+    for (const [pid, type] of [[r.pid, 'tls_read'], [srv.pid!, 'tls_write']] as const) {
+      const evs = cap.events.filter((e) => e.pid === pid && e.type === type);
+      // The stream: response head, then the body; each event holds the first `captured` bytes of its `len`.
+      let off = 0;
+      let head = -1;
+      for (const e of evs) {
+        assert.ok(e.captured <= 4096 && e.captured === Math.min(e.len, 4096), `${type}: captured ${e.captured} of ${e.len}`);
+        assert.equal(e.flags.truncated, e.len > 4096);
+        const text = e.payload.toString('latin1');
+        if (head < 0) {
+          const end = text.indexOf('\r\n\r\n');
+          if (end >= 0) {
+            head = off + end + 4;
+            assert.ok(expected.subarray(0, e.captured - (end + 4)).equals(e.payload.subarray(end + 4)), `${type}: first body bytes`);
+          }
+        } else {
+          const b = off - head;
+          assert.ok(e.payload.equals(expected.subarray(b, b + e.captured)), `${type}: body bytes at ${b}`);
+        }
+        off += e.len;
+      }
+      assert.ok(head > 0, `${type}: response head seen`);
+      assert.equal(off - head, SIZE, `${type}: the lengths add up to the body`);
+      assert.ok(evs.every((e) => e.tlsLink !== 'none'));
+    }
+  } finally {
+    await cap.sensor.close();
+    srv.kill('SIGKILL');
+  }
+});
