@@ -158,6 +158,11 @@ test('depth: a direction stops at the inspection depth and the flow is marked tr
   assert.equal(live.counters().live_bytes_beyond_depth, 2000);
   const end = events.find((e) => e.kind === 'flow-end');
   assert.ok(end && end.kind === 'flow-end' && end.flow.truncated === true);
+
+  const unlimited = collect({ flows: { depth: 0 } });
+  for (let i = 0; i < 30; i++) unlimited.live.push(ev('send', { remotePort: 6379, data: 'x'.repeat(100) }));
+  unlimited.live.flush();
+  assert.equal(unlimited.events.flatMap((e) => (e.kind === 'stream' ? [e.chunk.data.length] : [])).reduce((a, b) => a + b, 0), 3000);
 });
 
 test('idle flows end with reason timeout at tick()', () => {

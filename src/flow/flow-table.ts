@@ -10,7 +10,7 @@ import type { CaptureEvent, ProcessInfo, SocketRole } from '../capture/types';
 import type { FlowEndReason, FlowInfo, FlowSink, StreamDirection } from './types';
 
 export interface FlowTableOptions {
-  /** Bytes per direction delivered at most (default 1 MiB); the flow is marked truncated beyond. */
+  /** Bytes per direction delivered at most (default 1 MiB; 0 = unlimited); the flow is marked truncated beyond. */
   depth?: number;
   /** Flows without events for this long end with reason 'timeout' at the next expire(). */
   idleTimeoutMs?: number;
@@ -238,7 +238,7 @@ export class FlowTable {
     let data = ev.payload.subarray(0, usable);
     const offset = d.offset;
     d.offset += len;
-    if (d.delivered + data.length > this.depth) {
+    if (this.depth > 0 && d.delivered + data.length > this.depth) {
       const keep = Math.max(0, this.depth - d.delivered);
       this.c.live_bytes_beyond_depth += data.length - keep;
       flow.truncated = true;
