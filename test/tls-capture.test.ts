@@ -247,3 +247,32 @@ https.createServer({cert:fs.readFileSync(process.argv[2]),key:fs.readFileSync(pr
     srv.kill('SIGKILL');
   }
 });
+
+test('curl -> python https over IPv6: plaintext on the v6 connection, tuple and roles', async () => {
+  const srv = await startPyHttps(ns, cert, '::1');
+  const cap = new Capture(ns);
+  try {
+    const r = await ns.run('curl', ['-s', '--http1.1', '--cacert', cert.cert, `https://[::1]:${srv.port}/v6`]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout, `${RESPONSE_BODY}/v6\n`);
+    await cap.waitFor((evs) => evs.some((e) => e.pid === srv.child.pid && e.type === 'tls_write'), 5000, 'server write');
+    const cw = cap.events.find((e) => e.pid === r.pid && e.type === 'tls_write')!;
+    const sr = cap.events.find((e) => e.pid === srv.child.pid && e.type === 'tls_read')!;
+    assert.ok(cw && sr, describeTls(cap.events));
+    assert.match(cw.payload.toString('latin1'), /^GET \/v6 HTTP\/1.1\r\nHost: \[::1\]:\d+\r\n/);
+    assert.equal(sr.payload.toString('latin1'), plaintext(cap.events, (e) => e.pid === r.pid && e.type === 'tls_write'));
+    for (const e of [cw, sr]) {
+      assert.equal(e.family, 6);
+      assert.equal(e.localAddr, '::1');
+      assert.equal(e.remoteAddr, '::1');
+      assert.equal(e.tlsLink, 'exact');
+    }
+    assert.equal(cw.role, 'client');
+    assert.equal(sr.role, 'server');
+    assert.equal(sr.remotePort, cw.localPort);
+    assert.equal(cw.remotePort, srv.port);
+  } finally {
+    await cap.sensor.close();
+    srv.child.kill('SIGKILL');
+  }
+});

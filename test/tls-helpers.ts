@@ -18,7 +18,7 @@ export function makeCert(): Cert {
   const cert = path.join(dir, 'cert.pem');
   run('openssl', [
     'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1',
-    '-subj', '/CN=localhost', '-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost',
+    '-subj', '/CN=localhost', '-addext', 'subjectAltName=IP:127.0.0.1,IP:::1,DNS:localhost',
     '-keyout', key, '-out', cert,
   ]);
   return { dir, key, cert };
@@ -28,8 +28,9 @@ export const RESPONSE_BODY = 'proctap secret response body\n';
 
 /** python3 HTTPS server: one response per request, body RESPONSE_BODY + the request path. */
 export const PY_HTTPS_SERVER = String.raw`
-import http.server, ssl, sys
+import http.server, socket, ssl, sys
 cert, key = sys.argv[1], sys.argv[2]
+host = sys.argv[3] if len(sys.argv) > 3 else '127.0.0.1'
 class H(http.server.BaseHTTPRequestHandler):
     protocol_version = 'HTTP/1.1'
     def do_GET(self):
@@ -41,7 +42,9 @@ class H(http.server.BaseHTTPRequestHandler):
         self.wfile.write(body)
     def log_message(self, *a):
         pass
-srv = http.server.ThreadingHTTPServer(('127.0.0.1', 0), H)
+class S(http.server.ThreadingHTTPServer):
+    address_family = socket.AF_INET6 if ':' in host else socket.AF_INET
+srv = S((host, 0), H)
 ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
 ctx.load_cert_chain(cert, key)
 srv.socket = ctx.wrap_socket(srv.socket, server_side=True)
@@ -90,10 +93,10 @@ for (let i = 0; i < n; i++) {
 }
 `;
 
-export async function startPyHttps(ns: Netns, cert: Cert) {
+export async function startPyHttps(ns: Netns, cert: Cert, host = '127.0.0.1') {
   const script = path.join(cert.dir, 'server.py');
   fs.writeFileSync(script, PY_HTTPS_SERVER);
-  const child = ns.spawn('python3', [script, cert.cert, cert.key]);
+  const child = ns.spawn('python3', [script, cert.cert, cert.key, host]);
   const m = await waitForLine(child, /LISTEN (\d+)/);
   return { child, port: Number(m[1]) };
 }
