@@ -276,3 +276,21 @@ test('xbits carry state per host across flows, and expire', () => {
   assert.deepEqual(sids(engine.matchRequest(tx({ uri: '/exploit', flow: b }))), []); // another source
   assert.deepEqual(sids(engine.matchRequest(tx({ uri: '/exploit', flow: a2 }), { nowMs: 1000 + 31_000 })), []); // expired
 });
+
+test('flowint counts per flow and compares', () => {
+  const { engine, report } = loadRulesText(
+    [
+      'alert http any any -> any any (msg:"count"; flow:to_server; http.uri; content:".dll"; flowint:dlls,+,1; noalert; sid:1;)',
+      'alert http any any -> any any (msg:"many"; flow:to_server; http.uri; content:".dll"; flowint:dlls,>=,3; sid:2;)',
+      'alert http any any -> any any (msg:"unset"; flow:to_server; http.uri; content:"/x"; flowint:dlls,notset; sid:3;)',
+    ].join('\n'),
+  );
+  assert.equal(report.loaded, 3, JSON.stringify(report.failures));
+  const f = flow(undefined, undefined, 'fi');
+  assert.deepEqual(sids(engine.matchRequest(tx({ uri: '/x', flow: f }))), [3]);
+  const got: number[][] = [];
+  for (let i = 0; i < 4; i++) got.push(sids(engine.matchRequest(tx({ uri: '/a.dll', flow: f }))));
+  // Rule 1 (a setter) runs before rule 2 (a tester): the third download reaches 3.
+  assert.deepEqual(got, [[], [], [2], [2]]);
+  assert.deepEqual(sids(engine.matchRequest(tx({ uri: '/x', flow: f }))), []);
+});

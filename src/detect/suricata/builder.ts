@@ -9,6 +9,7 @@ import type {
   Direction,
   FlowbitsOp,
   XbitsOp,
+  FlowintOp,
   FlowCond,
   InspectList,
   Item,
@@ -45,6 +46,7 @@ export class RuleBuilder {
   flow: FlowCond = {};
   flowbits: FlowbitsOp[] = [];
   xbits: XbitsOp[] = [];
+  flowint: FlowintOp[] = [];
   noalert = false;
   threshold?: ThresholdSpec;
   detectionFilter?: ThresholdSpec;

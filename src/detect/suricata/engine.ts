@@ -172,7 +172,8 @@ export class SuricataEngine {
     this.anchored = Uint8Array.from(rules, (r) => (r.kind === 'stream' && isAnchored(r) ? 1 : 0));
     // Flowbits setters run before the rules that test them, as Suricata orders signatures.
     for (const r of rules) {
-      const ops = [...r.flowbits.map((f) => f.cmd), ...r.xbits.map((x) => x.cmd)];
+      const ops: string[] = [...r.flowbits.map((f) => f.cmd), ...r.xbits.map((x) => x.cmd)];
+      for (const f of r.flowint) ops.push(f.op === '+' || f.op === '-' || f.op === '=' ? 'set' : 'isset');
       const sets = ops.some((c) => c === 'set' || c === 'unset' || c === 'toggle');
       const tests = ops.some((c) => c === 'isset' || c === 'isnotset');
       r.order = (sets && !tests ? 0 : tests && !sets ? 2 : 1) * 1e7 + r.idx;
@@ -350,6 +351,7 @@ export class SuricataEngine {
         if (r.flow.notEstablished) return undefined;
         if (!this.flowbitsOk(r, flow.id)) return undefined;
         if (r.xbits.length && !this.xbitsOk(r, ends, now)) return undefined;
+        if (r.flowint.length && !this.flowintOk(r, flow.id)) return undefined;
         if (r.streamSize && !streamSizeOk(r, flow)) return undefined;
         const ctx = newInspectContext(caches);
         let evidence: { buffer: string; matched: string } | undefined;
@@ -416,6 +418,7 @@ export class SuricataEngine {
         if (r.streamSize && !streamSizeOk(r, flow)) return undefined;
         if (!this.flowbitsOk(r, flow.id)) return undefined;
         if (r.xbits.length && !this.xbitsOk(r, ends, now)) return undefined;
+        if (r.flowint.length && !this.flowintOk(r, flow.id)) return undefined;
         const anchored = this.anchored[r.idx] === 1 || tailLen === 0;
         const buf = anchored ? data : joined();
         const ctx = newInspectContext(caches);
@@ -455,6 +458,22 @@ export class SuricataEngine {
     return true;
   }
 
+  private flowintOk(r: Rule, flowId: string): boolean {
+    for (const f of r.flowint) {
+      const cur = this.state.flowint(flowId, f.name);
+      if (f.op === 'isset' || f.op === 'notset') {
+        if ((f.op === 'isset') !== (cur !== undefined)) return false;
+        continue;
+      }
+      if (f.op === '+' || f.op === '-' || f.op === '=') continue;
+      const other = typeof f.value === 'string' ? this.state.flowint(flowId, f.value) : f.value;
+      if (cur === undefined || other === undefined) return false;
+      const ok = f.op === '==' ? cur === other : f.op === '!=' ? cur !== other : f.op === '<' ? cur < other : f.op === '>' ? cur > other : f.op === '<=' ? cur <= other : cur >= other;
+      if (!ok) return false;
+    }
+    return true;
+  }
+
   private xbitsOk(r: Rule, e: Endpoints, now: number): boolean {
     for (const x of r.xbits) {
       if (x.cmd !== 'isset' && x.cmd !== 'isnotset') continue;
@@ -465,6 +484,13 @@ export class SuricataEngine {
   }
 
   private fire(r: Rule, dir: Direction, flow: FlowInfo, e: Endpoints, now: number, on: 'http' | 'stream', ev?: { buffer: string; matched: string }): EtMatch | undefined {
+    for (const f of r.flowint) {
+      if (f.op !== '+' && f.op !== '-' && f.op !== '=') continue;
+      const v = typeof f.value === 'string' ? this.state.flowint(flow.id, f.value) : f.value;
+      if (v === undefined) continue;
+      const cur = this.state.flowint(flow.id, f.name) ?? 0;
+      this.state.setFlowint(flow.id, f.name, f.op === '+' ? cur + v : f.op === '-' ? cur - v : v);
+    }
     for (const x of r.xbits) {
       const key = xbitKey(x, e);
       if (x.cmd === 'set') this.state.setXbit(key, true, now, x.expireMs);

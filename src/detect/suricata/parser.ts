@@ -179,6 +179,7 @@ function finish(b: RuleBuilder, text: string, file: string, line: number, idx: n
     flow: b.flow,
     flowbits: b.flowbits,
     xbits: b.xbits,
+    flowint: b.flowint,
     noalert: b.noalert,
     threshold: b.threshold,
     detectionFilter: b.detectionFilter,

@@ -9,6 +9,8 @@ const MAX_TAILS = 100_000;
 export class DetectState {
   private readonly bits = new Map<string, Set<string>>();
   private readonly tails = new Map<string, Buffer>();
+  /** flowint values: flow id -> name -> value. */
+  private readonly ints = new Map<string, Map<string, number>>();
   /** xbits: "name|host key" -> expiry time (ms; Infinity without expire). */
   private readonly xbits = new Map<string, number>();
   private readonly trackers = new Map<string, { count: number; start: number; alerted: boolean }>();
@@ -31,8 +33,22 @@ export class DetectState {
 
   endFlow(flowId: string): void {
     this.bits.delete(flowId);
+    this.ints.delete(flowId);
     this.tails.delete(flowId + '>');
     this.tails.delete(flowId + '<');
+  }
+
+  flowint(flowId: string, name: string): number | undefined {
+    return this.ints.get(flowId)?.get(name);
+  }
+
+  setFlowint(flowId: string, name: string, value: number): void {
+    let m = this.ints.get(flowId);
+    if (!m) {
+      if (this.ints.size >= MAX_FLOWS) this.ints.delete(this.ints.keys().next().value as string);
+      this.ints.set(flowId, (m = new Map()));
+    }
+    m.set(name, value);
   }
 
   xbitIsSet(key: string, nowMs: number): boolean {
@@ -104,5 +120,6 @@ export class DetectState {
     this.trackers.clear();
     this.tails.clear();
     this.xbits.clear();
+    this.ints.clear();
   }
 }

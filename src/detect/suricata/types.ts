@@ -171,6 +171,14 @@ export interface XbitsOp {
   expireMs?: number;
 }
 
+/** flowint: a per-flow integer, changed (+, -, =) when the rule matches or compared as a condition. */
+export interface FlowintOp {
+  name: string;
+  op: '+' | '-' | '=' | '==' | '!=' | '<' | '>' | '<=' | '>=' | 'isset' | 'notset';
+  /** A number, or another flowint's name. */
+  value?: number | string;
+}
+
 export interface ThresholdSpec {
   type: 'limit' | 'threshold' | 'both' | 'detection_filter';
   track: 'by_src' | 'by_dst' | 'by_rule' | 'by_both' | 'by_flow';
@@ -222,6 +230,7 @@ export interface Rule {
   flow: FlowCond;
   flowbits: FlowbitsOp[];
   xbits: XbitsOp[];
+  flowint: FlowintOp[];
   noalert: boolean;
   threshold?: ThresholdSpec;
   detectionFilter?: ThresholdSpec;

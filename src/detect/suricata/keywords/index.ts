@@ -20,6 +20,7 @@ import './filesize';
 import './filestore';
 import './flow';
 import './flowbits';
+import './flowint';
 import './from-base64';
 import './gid';
 import './hash-transforms';
