@@ -276,3 +276,22 @@ test('curl -> python https over IPv6: plaintext on the v6 connection, tuple and 
     srv.child.kill('SIGKILL');
   }
 });
+
+test('the syscalls capture path (kernels < 6.3) links TLS plaintext the same way', async () => {
+  const srv = await startPyHttps(ns, cert);
+  const cap = new Capture(ns, { capturePath: 'syscalls' });
+  try {
+    assert.equal(cap.sensor.capturePath, 'syscalls');
+    const r = await ns.run('curl', ['-s', '--http1.1', '--cacert', cert.cert, `https://127.0.0.1:${srv.port}/sys-path`]);
+    assert.equal(r.code, 0, r.stderr);
+    await cap.waitFor((evs) => evs.some((e) => e.pid === r.pid && e.type === 'tls_read' && e.payload.includes('/sys-path\n')), 5000, 'curl read');
+    const cw = cap.events.find((e) => e.pid === r.pid && e.type === 'tls_write')!;
+    assert.match(cw.payload.toString('latin1'), /^GET \/sys-path HTTP\/1.1\r\n/);
+    assert.equal(cw.tlsLink, 'exact');
+    const tcp = cap.events.filter((e) => e.pid === r.pid && (e.type === 'send' || e.type === 'recv'));
+    assert.ok(tcp.length > 0 && tcp.every((e) => e.socketCookie === cw.socketCookie && e.flags.tlsCiphertext), describe(tcp));
+  } finally {
+    await cap.sensor.close();
+    srv.child.kill('SIGKILL');
+  }
+});
