@@ -114,6 +114,19 @@ test('an outbound-only ruleset leaves inbound attacks alone', async () => {
   assert.ok(r.outbound, 'the outbound request is still analysed');
 });
 
+test('paranoia applies live: a PL2-only request raises nothing at PL1 and an incident at PL2', async () => {
+  const pl2Only = (step: string) => ['-o', '/dev/null', '-H', 'Host: shop.test', '-A', 'Mozilla/5.0', `http://127.0.0.1:${port}/${step}?q=%22%3E%3Cb%3Ebold`];
+  await setConfig('detection: { paranoia: 1 }');
+  await curl(ns, pl2Only('pl1'));
+  await new Promise((res) => setTimeout(res, 1200));
+  assert.equal(incidents(stream.events).filter((i) => i.request?.uri.startsWith('/pl1?')).length, 0, 'nothing at paranoia 1');
+  await setConfig('detection: { paranoia: 2 }');
+  await curl(ns, pl2Only('pl2'));
+  const inc = await waitFor(() => incidents(stream.events).find((i) => i.request?.uri.startsWith('/pl2?') && i.connection?.direction === 'DIRECTION_INBOUND'), 'the PL2 incident');
+  assert.ok(inc.rules.some((r) => r.id === '941320'), JSON.stringify(inc.rules.map((r) => r.id)));
+  await setConfig('detection: { paranoia: 1 }');
+});
+
 test('settings the kernel cannot take (a missing cgroup, a payload cap above its maximum) are reported and analysis goes on', async () => {
   await setConfig("processes: { mode: exclude, cgroups: ['/proctap-no-such-cgroup'] }\nlimits: { payload_cap_bytes: 1048576 }");
   const r = await attack('kernel-cannot');
