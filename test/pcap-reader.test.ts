@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { parsePcapBuffer, PcapParser, PcapFormatError, readPcapFile } from '../src/pcap/reader';
+import { parsePcapBuffer, PcapParser, PcapFormatError, readPcap, readPcapFile } from '../src/pcap/reader';
 import { LINKTYPE, decodeFrame, formatAddr } from '../src/pcap/decode';
 import { PcapWriter, TcpConversation } from '../src/pcap/writer';
 import { replayPcap, type PipelineEvent } from '../src/pipeline';
@@ -104,6 +104,13 @@ test('records come out the same whatever the read chunking', () => {
   const got: string[] = [];
   readPcapFile(file, (r) => got.push(r.data.toString('hex')), 33);
   assert.deepEqual(got, whole);
+  // And as an iterator.
+  const it: string[] = [];
+  for (const { rec, header } of readPcap(file, 50)) {
+    assert.equal(header.linktype, LINKTYPE.ETHERNET);
+    it.push(rec.data.toString('hex'));
+  }
+  assert.deepEqual(it, whole);
 });
 
 test('not a pcap, pcapng, corrupt record, truncated file: clear outcomes', () => {

@@ -205,3 +205,28 @@ export function parsePcapBuffer(buf: Buffer, file = '<buffer>'): { header: PcapH
   parser.finish();
   return { header: parser.header!, records, stats: parser.stats };
 }
+
+/**
+ * The records of a pcap file as an iterator, read in blocks: `for (const { rec, header } of
+ * readPcap(file))`. A record's data is a view valid until the loop asks for the next block
+ * (copy it to keep it longer). Throws PcapFormatError as readPcapFile does.
+ */
+export function* readPcap(file: string, blockSize = 1 << 20): Generator<{ rec: PcapRecord; header: PcapHeader }, PcapReadStats> {
+  const batch: Array<{ rec: PcapRecord; header: PcapHeader }> = [];
+  const parser = new PcapParser((rec, header) => batch.push({ rec, header }), file);
+  const fd = fs.openSync(file, 'r');
+  try {
+    const block = Buffer.allocUnsafe(blockSize);
+    for (;;) {
+      const n = fs.readSync(fd, block, 0, blockSize, null);
+      if (n <= 0) break;
+      parser.push(block.subarray(0, n));
+      for (const item of batch) yield item;
+      batch.length = 0;
+    }
+  } finally {
+    fs.closeSync(fd);
+  }
+  parser.finish();
+  return parser.stats;
+}

@@ -14,8 +14,11 @@
 // Live (the sensor):
 //   const live = new LivePipeline((ev) => { ... });  live.push(captureEvent);  live.tick(Date.now());
 //   live.counters() -> plain numbers for Prometheus.
-// Lower level: PcapPipeline (push frames yourself), TcpReassembler / FlowTable feeding any FlowSink,
-// HttpSession (one connection's StreamChunks -> transactions), HttpMessageParser (one direction).
+// Lower level: readPcap(file) (iterator of records) / readPcapFile / PcapParser (push bytes),
+// decodeFrame (link layer -> TcpPacket), PcapPipeline (push frames yourself), TcpReassembler /
+// FlowTable feeding any FlowSink, HttpSession (one connection's StreamChunks -> transactions),
+// HttpMessageParser (one direction). PcapWriter/TcpConversation (src/pcap/writer.ts) build captures.
+// Suricata's default ignores flows without a handshake: replayPcap(f, cb, { reassembly: { midstream: false } }).
 //
 // Guarantees: events of a flow come in stream order; 'http-request' for a transaction comes before
 // its 'http-response'; 'flow-end' is the last event of a flow. Chunk data and bodies: chunk.data of a
@@ -32,7 +35,7 @@ export {
   type PipelineCounters,
   type FlowProducer,
 } from './stream-pipeline';
-export { readPcapFile, parsePcapBuffer, PcapParser, PcapFormatError, type PcapHeader, type PcapRecord } from '../pcap/reader';
+export { readPcap, readPcapFile, parsePcapBuffer, PcapParser, PcapFormatError, type PcapHeader, type PcapRecord, type PcapReadStats } from '../pcap/reader';
 export { decodeFrame, formatAddr, LINKTYPE, type TcpPacket, type DecodeResult } from '../pcap/decode';
 export { TcpReassembler, type ReassemblerOptions, type ReassemblyCounters } from '../flow/tcp-reassembler';
 export { FlowTable, type FlowTableOptions, type FlowTableCounters } from '../flow/flow-table';
