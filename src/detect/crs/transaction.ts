@@ -18,6 +18,15 @@ import { parseJsonBody } from './body/json';
 import { parseXmlBody } from './body/xml';
 import { parseMultipart, strictError } from './body/multipart';
 
+/** A TX (or other rule-set collection) variable, with the entry list lookups return. */
+interface VarRecord {
+  name: string;
+  value: string;
+  list: Entry[];
+}
+
+const NO_ENTRIES: Entry[] = [];
+
 interface TargetRemoval {
   kind: 'id' | 'tag' | 'msg';
   sel: string;
@@ -40,7 +49,7 @@ export class Transaction {
 
   private collections = new Map<string, Entry[]>();
   private scalars = new Map<string, string>();
-  private vars = new Map<string, Map<string, { name: string; value: string }>>();
+  private vars = new Map<string, Map<string, VarRecord>>();
   private env = new Map<string, string>();
   private interned = new Map<string, TValue>();
 
@@ -450,12 +459,17 @@ export class Transaction {
     const m = this.vars.get(collection);
     if (!m) return [];
     const out: Entry[] = [];
-    for (const [, v] of m) out.push({ key: v.name, value: v.value, name: `${collection}:${v.name}` });
+    for (const [, v] of m) out.push(v.list[0]);
     return out;
   }
 
   getVarEntry(collection: string, key: string): { name: string; value: string } | undefined {
     return this.vars.get(collection)?.get(key.toLowerCase());
+  }
+
+  /** The one-entry list a keyed lookup (TX:name) resolves to; stable until the variable changes. */
+  varList(collection: string, lowerKey: string): Entry[] {
+    return this.vars.get(collection)?.get(lowerKey)?.list ?? NO_ENTRIES;
   }
 
   getVar(collection: string, key: string): string | undefined {
@@ -465,7 +479,7 @@ export class Transaction {
   setVar(collection: string, key: string, value: string): void {
     let m = this.vars.get(collection);
     if (!m) { m = new Map(); this.vars.set(collection, m); }
-    m.set(key.toLowerCase(), { name: key, value });
+    m.set(key.toLowerCase(), { name: key, value, list: [{ key, value, name: `${collection}:${key}` }] });
   }
 
   unsetVar(collection: string, key: string): void {

@@ -7,6 +7,8 @@ export interface VariableSpec {
   name: string;
   /** Literal key (case-insensitive), or XPath for XML. */
   key?: string;
+  /** key lower-cased (filled in lazily). */
+  keyLower?: string;
   /** Regex key (/.../), matched case-insensitively against collection keys. */
   keyRe?: RE2;
   keySource?: string;

@@ -5,9 +5,8 @@ import { registerVariable, selectEntries } from './registry';
 for (const name of ['TX', 'IP', 'GLOBAL', 'SESSION', 'USER', 'RESOURCE']) {
   registerVariable(name, (tx, spec) => {
     if (spec.key !== undefined) {
-      // the common case (TX:paranoia_level): one map lookup, no scan
-      const v = tx.getVarEntry(name, spec.key);
-      return v === undefined ? [] : [{ key: v.name, value: v.value, name: `${name}:${v.name}` }];
+      // the common case (TX:paranoia_level): one map lookup, no scan, no allocation
+      return tx.varList(name, spec.keyLower ?? (spec.keyLower = spec.key.toLowerCase()));
     }
     return selectEntries(tx.varEntries(name), spec);
   });
