@@ -358,6 +358,15 @@ static __always_inline int pt_tls_exit(struct pt_regs *ctx, int handshake)
 	e->flags = flags;
 	e->captured = got;
 
+	/* Uprobe programs run with migration disabled but may be preempted (preempt=full kernels);
+	 * another program on this CPU may then have reused the scratch slot. Drop, don't corrupt. */
+	struct pt_tls_counters *c = pt_tls_counters();
+	if (e->ts_ns != now || e->tls_ctx != call.ssl || e->tid != (__u32)id || e->captured != got) {
+		if (c)
+			__sync_fetch_and_add(&c->scratch_races, 1);
+		return 0;
+	}
+
 	struct pt_counters *pc = pt_get_counters();
 	if (pc) {
 		__sync_fetch_and_add(&pc->tls_events, 1);
@@ -366,7 +375,6 @@ static __always_inline int pt_tls_exit(struct pt_regs *ctx, int handshake)
 		if (flags & PT_F_TRUNCATED)
 			__sync_fetch_and_add(&pc->truncated, 1);
 	}
-	struct pt_tls_counters *c = pt_tls_counters();
 	if (c) {
 		__sync_fetch_and_add(&c->events, 1);
 		if (!cookie)
@@ -377,13 +385,6 @@ static __always_inline int pt_tls_exit(struct pt_regs *ctx, int handshake)
 			__sync_fetch_and_add(&c->inferred, 1);
 	}
 
-	/* Uprobe programs run with migration disabled but may be preempted (preempt=full kernels);
-	 * another program on this CPU may then have reused the scratch slot. Drop, don't corrupt. */
-	if (e->ts_ns != now || e->tls_ctx != call.ssl || e->tid != (__u32)id || e->captured != got) {
-		if (c)
-			__sync_fetch_and_add(&c->scratch_races, 1);
-		return 0;
-	}
 	__u64 size = sizeof(struct pt_event) + (__u64)got;
 	if (size > sizeof(struct pt_scratch))
 		size = sizeof(struct pt_scratch);
