@@ -260,3 +260,29 @@ test("the sensor's own process is never captured, even when included", async () 
     server.close();
   }
 });
+
+test('two sensors side by side keep their own filters, rings and counters', async () => {
+  const srv = await startPyServer(ns, '127.0.0.1', 'echo');
+  const a = new Sensor({ filter: { include: { comms: ['ptincl'] } } });
+  const b = new Sensor({ filter: { include: { comms: ['ptexcl'] } } });
+  const ea = collect(a);
+  const eb = collect(b);
+  try {
+    const [pa, pb] = await runClients(srv.port, [inclBin, exclBin]);
+    await sleep(150);
+    const ca = await a.close();
+    // b keeps running after a is gone
+    const [pb2] = await runClients(srv.port, [exclBin]);
+    await sleep(150);
+    const cb = await b.close();
+    assert.ok(ea.length > 0 && ea.every((e) => e.pid === pa), describe(ea));
+    assert.ok(eb.every((e) => e.pid === pb || e.pid === pb2), describe(eb));
+    assert.equal(eb.filter((e) => e.pid === pb2 && e.type === 'send').length, 5);
+    assert.equal(ca.events, ea.length);
+    assert.equal(cb.events, eb.length);
+  } finally {
+    await a.close();
+    await b.close();
+    srv.child.kill();
+  }
+});
