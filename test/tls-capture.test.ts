@@ -295,3 +295,39 @@ test('the syscalls capture path (kernels < 6.3) links TLS plaintext the same way
     srv.child.kill('SIGKILL');
   }
 });
+
+test('keep-alive load (wrk -> node https, 8 connections): every inferred link on the node side agrees with wrk\'s exact one', async () => {
+  const { startNodeHttps } = await import('./tls-helpers');
+  const srv = await startNodeHttps(ns, cert);
+  const cap = new Capture(ns, { maxBytes: 256 });
+  try {
+    const r = await ns.run('wrk', ['-t1', '-c8', '-d1s', `https://127.0.0.1:${srv.port}/load`], 30_000);
+    assert.equal(r.code, 0, r.stderr);
+    const done = Number(/(\d+) requests in/.exec(r.stdout)?.[1]);
+    assert.ok(done > 50, r.stdout);
+    await new Promise((res) => setTimeout(res, 500));
+    const c = cap.sensor.counters();
+    assert.equal(c.drops, 0, 'no drops, else the sums below cannot match');
+    // Bytes per connection, keyed by the client's port: wrk writes (exact links), node reads
+    // (inferred); and node writes, wrk reads.
+    const sum = (pid: number, type: string, port: (e: CaptureEvent) => number) => {
+      const m = new Map<number, number>();
+      for (const e of cap.events) if (e.pid === pid && e.type === type) m.set(port(e), (m.get(port(e)) ?? 0) + e.len);
+      return m;
+    };
+    const wrkW = sum(r.pid, 'tls_write', (e) => e.localPort);
+    const nodeR = sum(srv.child.pid!, 'tls_read', (e) => e.remotePort);
+    const nodeW = sum(srv.child.pid!, 'tls_write', (e) => e.remotePort);
+    const wrkR = sum(r.pid, 'tls_read', (e) => e.localPort);
+    assert.equal(wrkW.size, 8, `wrk connections: ${[...wrkW.keys()]}`);
+    assert.deepEqual([...nodeR.entries()].sort(), [...wrkW.entries()].sort(), 'request bytes per connection');
+    // wrk stops mid-response at the deadline: it may have read less than node wrote on a connection.
+    for (const [port, n] of nodeW) assert.ok((wrkR.get(port) ?? 0) <= n && n - (wrkR.get(port) ?? 0) < 4096, `response bytes on ${port}`);
+    const nodeEvents = cap.events.filter((e) => e.pid === srv.child.pid && (e.type === 'tls_read' || e.type === 'tls_write'));
+    assert.ok(nodeEvents.every((e) => e.tlsLink === 'inferred'), 'node links are inferred');
+    assert.equal(c.tls!.unlinked, 0);
+  } finally {
+    await cap.sensor.close();
+    srv.child.kill('SIGKILL');
+  }
+});
