@@ -198,3 +198,21 @@ test('raw TCP (not HTTP): an outbound Stratum mining login raises an ET tcp inci
   assert.ok(inc.stream, 'the stream data is in the incident');
   assert.match(inc.rules.find((x) => Number(x.id) === ET_SIDS.stratum)!.msg, /COINMINER/);
 });
+
+test('IPv6: inbound SQLi to a server on ::1 and the outbound ET user agent, with IPv6 addresses in the incidents', async () => {
+  const v6 = await startPyHttp(ns, tmp('v6'), '::1');
+  await curl(ns, ['-g', '-o', '/dev/null', `http://[::1]:${v6.port}/v6?id=1'%20OR%20'1'='1`]);
+  const inbound = await waitFor(
+    () => incidents(stream.events).find((i) => i.request?.uri.startsWith('/v6?') && i.connection?.direction === 'DIRECTION_INBOUND' && hasRule(i, isSqli)),
+    'the IPv6 inbound incident',
+  );
+  assert.equal(inbound.process!.pid, v6.child.pid);
+  assert.equal(inbound.connection!.local_address, '::1');
+  assert.equal(inbound.connection!.ip_version, 6);
+  const r = await curl(ns, ['-g', '-o', '/dev/null', '-A', 'z00sAgent', `http://[::1]:${v6.port}/v6-gate.php`]);
+  const outbound = await waitFor(
+    () => incidents(stream.events).find((i) => i.connection?.direction === 'DIRECTION_OUTBOUND' && i.process?.pid === r.pid && hasRule(i, (id) => id === ET_SIDS.zeusUa)),
+    'the IPv6 outbound ET incident',
+  );
+  assert.equal(outbound.connection!.remote_address, '::1');
+});

@@ -171,15 +171,18 @@ class H(http.server.BaseHTTPRequestHandler):
         self.reply(b'posted\n')
     def log_message(self, *a):
         pass
-srv = http.server.ThreadingHTTPServer(('127.0.0.1', int(sys.argv[1]) if len(sys.argv) > 1 else 0), H)
+host = sys.argv[1] if len(sys.argv) > 1 else '127.0.0.1'
+if ':' in host:
+    http.server.ThreadingHTTPServer.address_family = __import__('socket').AF_INET6
+srv = http.server.ThreadingHTTPServer((host, 0), H)
 print('LISTEN', srv.server_address[1], flush=True)
 srv.serve_forever()
 `;
 
-export async function startPyHttp(ns: Netns, dir: string): Promise<{ child: ChildProcess; port: number }> {
+export async function startPyHttp(ns: Netns, dir: string, host = '127.0.0.1'): Promise<{ child: ChildProcess; port: number }> {
   const script = path.join(dir, 'server.py');
   fs.writeFileSync(script, PY_HTTP_SERVER);
-  const child = ns.spawn('python3', [script]);
+  const child = ns.spawn('python3', [script, host]);
   const m = await waitForLine(child, /LISTEN (\d+)/);
   return { child, port: Number(m[1]) };
 }
