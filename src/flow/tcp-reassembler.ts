@@ -88,6 +88,8 @@ interface Conn {
 }
 
 const DEFAULT_DEPTH = 1 << 20;
+/** Most bytes an acknowledgement may run ahead of the data we saw and still be taken as loss. */
+const MAX_ACK_AHEAD = 16 << 20;
 const WELL_KNOWN = new Set([21, 25, 53, 80, 81, 110, 143, 443, 587, 993, 995, 1080, 3128, 3306, 5432, 6379, 8000, 8008, 8080, 8081, 8088, 8443, 8888, 9200]);
 
 function newDirection(dir: StreamDirection): Direction {
@@ -228,7 +230,7 @@ export class TcpReassembler {
         d.nextSeq = (p.seq + 1) >>> 0;
         this.c.tcp_syn_rebased++;
       }
-      if (ackf && other.started && other.nextOffset === 0 && other.queue.length === 0 && other.nextSeq !== p.ack) {
+      if (ackf && p.ack !== 0 && other.started && other.nextOffset === 0 && other.queue.length === 0 && other.nextSeq !== p.ack) {
         // The SYN-ACK names the client ISN the server accepted.
         other.nextSeq = p.ack;
         this.c.tcp_syn_rebased++;
@@ -402,8 +404,11 @@ export class TcpReassembler {
   }
 
   private acked(conn: Conn, d: Direction, ack: number, timeMs: number): void {
+    // Only a plausible acknowledgement counts (crafted captures carry ack 0 or junk): ahead of
+    // what we have by at most MAX_ACK_AHEAD.
+    if (ack === 0) return;
     const ahead = (ack - d.nextSeq) | 0;
-    if (ahead <= 0 || ahead > 0x40000000) return;
+    if (ahead <= 0 || ahead > MAX_ACK_AHEAD) return;
     let target = d.nextOffset + ahead;
     // A FIN takes one sequence number: an ACK of it is not lost data.
     if (d.finOffset >= 0 && target > d.finOffset) target = d.finOffset;
