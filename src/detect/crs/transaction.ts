@@ -8,7 +8,7 @@ import type { CrsPhaseResult, CrsRequest, CrsResponse, EvaluateOptions } from '.
 import type { VariableSpec } from './parser/variables';
 import { getResolver, type Entry } from './variables';
 import { keyMatches, type Resolver } from './variables/registry';
-import type { TValue } from './tvalue';
+import type { JoinedValues, TValue } from './tvalue';
 import { bufOf } from './tvalue';
 import { charMask, lowerLatin1 } from './regex/literals';
 import { inRanges, type IdRange } from './id-ranges';
@@ -241,15 +241,8 @@ export class Transaction {
     if (entries.length === 0) return false;
     // Rule-level prefilter: when no literal the regex needs occurs in any of the rule's
     // (transformed) values, no value can match: skip the per-value loop entirely.
-    const lits = op.literals;
-    if (lits !== undefined && !rule.negated && !rule.multiMatch && rule.targetKey !== undefined && this.rules.prefilter && entries.length > 1) {
-      const j = this.joinedValues(rule, entries);
-      let found = false;
-      const masks = op.literalMasks as number[];
-      for (let i = 0; i < lits.length; i++) {
-        if ((masks[i] & j.mask) === masks[i] && j.lower.includes(lits[i])) { found = true; break; }
-      }
-      if (!found) return false;
+    if (op.mayMatchAny !== undefined && !rule.negated && !rule.multiMatch && rule.targetKey !== undefined && this.rules.prefilter && entries.length > 1) {
+      if (!op.mayMatchAny(this.joinedValues(rule, entries))) return false;
     }
     let any = false;
     this.capturing = rule.capture;
@@ -282,9 +275,9 @@ export class Transaction {
   }
 
   /** Per (targets, transformation chain): all transformed values, lower-cased, NUL-joined. */
-  private joined = new Map<string, { lower: string; mask: number }>();
+  private joined = new Map<string, JoinedValues>();
 
-  private joinedValues(rule: Rule, entries: Entry[]): { lower: string; mask: number } {
+  private joinedValues(rule: Rule, entries: Entry[]): JoinedValues {
     const key = (rule.targetKey as string) + '\u0001' + rule.transformKey;
     let j = this.joined.get(key);
     if (j === undefined) {
@@ -298,6 +291,7 @@ export class Transaction {
         parts.push(lower);
       }
       j = { lower: parts.join('\u0000'), mask };
+      // (j.buf, the RE2 input of the joined text, is made on first use)
       this.joined.set(key, j);
     }
     return j;

@@ -1,7 +1,7 @@
 // The table of SecLang operators. Each operator is one file in this folder that calls
 // registerOperator(); adding an operator touches one new file (plus its import in index.ts).
 import type { Transaction } from '../transaction';
-import type { TValue } from '../tvalue';
+import type { JoinedValues, TValue } from '../tvalue';
 
 export interface OperatorContext {
   file: string;
@@ -21,6 +21,8 @@ export interface Operator {
   literals?: string[];
   /** charMask() of each literal. */
   literalMasks?: number[];
+  /** false when no value of the joined set can match (a cheap whole-rule check), else true. */
+  mayMatchAny?(joined: JoinedValues): boolean;
 }
 
 export type OperatorFactory = (arg: string, ctx: OperatorContext) => Operator;
