@@ -1,7 +1,7 @@
 // The inspection buffers: what each sticky buffer name means and how its bytes are taken from an
 // HttpTransaction (Suricata/libhtp semantics). One table; adding a buffer is one entry.
 import type { HttpHeader, HttpRequest, HttpResponse, HttpTransaction } from '../../protocols/http/types';
-import type { BufferDef, Direction } from './types';
+import type { BufferDef, Direction, InspectList } from './types';
 import { normalizeUri } from './uri';
 
 type Getter = (tx: HttpTransaction, dir: Direction) => Buffer | Buffer[] | undefined;
@@ -313,3 +313,27 @@ export const LEGACY_MODIFIERS: Record<string, string> = {
 export function getBuffer(entry: BufferEntry, tx: HttpTransaction, dir: Direction): Buffer | Buffer[] | undefined {
   return entry.get ? entry.get(tx, dir) : undefined;
 }
+
+const CRLF_BYTES = Buffer.from('\r\n');
+
+export function rawMessagePieces(tx: HttpTransaction, side: Direction): Buffer[] | null {
+  const m = side === 'to_server' ? tx.request : tx.response;
+  if (!m) return null;
+  const head = Buffer.concat([m.line, CRLF_BYTES, m.rawHeaders]);
+  return m.body.length ? [head, m.body] : [head];
+}
+
+/** The bytes of a list's buffer instance in a transaction side, transforms applied; null when absent. */
+export function httpListBuffers(l: InspectList, tx: HttpTransaction, side: Direction): Buffer[] | null {
+  let raw: Buffer | Buffer[] | undefined;
+  if (l.buffer.name === 'payload') {
+    const m = side === 'to_server' ? tx.request : tx.response;
+    raw = m ? Buffer.concat([m.line, CRLF_BYTES, m.rawHeaders, m.body]) : undefined;
+  } else raw = getBuffer(BUFFERS.get(l.buffer.name)!, tx, side);
+  if (raw === undefined) return null;
+  let arr = Array.isArray(raw) ? raw : [raw];
+  if (!arr.length) return null;
+  for (const t of l.transforms) arr = arr.map((b) => t.apply(b));
+  return arr;
+}
+

@@ -4,16 +4,18 @@
 import type { FlowInfo, StreamChunk } from '../../flow/types';
 import type { HttpTransaction } from '../../protocols/http/types';
 import type { RuleMatch } from '../types';
-import { BUFFERS, getBuffer } from './buffers';
+import { httpListBuffers, rawMessagePieces } from './buffers';
+import { listSide, planGroups, prefilterable, type Group, type GroupPlan } from './groups';
+import { applyStateActions, endpoints, flowbitsOk, flowintOk, streamSizeOk, xbitsOk, type Endpoints } from './rule-state';
 import { evidenceText } from './bytes';
 import type { ClassTable } from './classification';
 import { inspectItems, newBufferCaches, newInspectContext, type InspectContext } from './inspect';
 import { numCompare } from './num-compare';
-import { prefilterFactory, type MultiPattern, type PatternSpec, type PrefilterEngine } from './prefilter';
+import { prefilterFactory, type MultiPattern, type PrefilterEngine } from './prefilter';
 import { HyperscanMatcher, type HsAddon } from './prefilter/hyperscan';
 import { DetectState } from './state';
-import type { Direction, InspectList, Rule, XbitsOp } from './types';
-import { matchAddr, matchPort, parseIp, type AddressEnv, type IpValue } from './vars';
+import type { Direction, InspectList, Rule } from './types';
+import { matchAddr, matchPort, type AddressEnv } from './vars';
 
 /** A match with what EVE output needs besides the common RuleMatch fields. */
 export interface EtMatch extends RuleMatch {
@@ -54,62 +56,6 @@ export interface RuleSelection {
   files?: string[];
 }
 
-interface Group {
-  dir: Direction;
-  /** The list (buffer instance) whose bytes are scanned; taken from the first rule in the group. */
-  list: InspectList;
-  side: Direction;
-  matcher: MultiPattern;
-  /** pattern id -> rule indexes */
-  rules: Int32Array[];
-}
-
-/** A prefilter group before its matcher is built: the patterns and, per pattern, the rules. */
-export interface GroupPlan {
-  kind: 'http' | 'stream';
-  dir: Direction;
-  list: InspectList;
-  side: Direction;
-  specs: PatternSpec[];
-  rules: Int32Array[];
-}
-
-function prefilterable(r: Rule): boolean {
-  return !!r.fast && !r.fast.content.negated && !r.lists[r.fast.list].absent;
-}
-
-/** Groups rules by direction and buffer instance of their fast pattern; one matcher per group. */
-export function planGroups(rules: Rule[]): GroupPlan[] {
-  const plans: GroupPlan[] = [];
-  for (const dir of ['to_server', 'to_client'] as Direction[]) {
-    for (const kind of ['http', 'stream'] as const) {
-      const byKey = new Map<string, { list: InspectList; side: Direction; pats: Map<string, { spec: PatternSpec; rules: number[] }> }>();
-      for (const r of rules) {
-        if (r.kind !== kind || !r.dirs.includes(dir) || !prefilterable(r)) continue;
-        const l = r.lists[r.fast!.list];
-        const side = listSide(l, dir);
-        const key = `${l.key}#${side}`;
-        let g = byKey.get(key);
-        if (!g) byKey.set(key, (g = { list: l, side, pats: new Map() }));
-        const pk = (r.fast!.nocase ? 'i:' : 'c:') + r.fast!.pattern.toString('hex');
-        let p = g.pats.get(pk);
-        if (!p) g.pats.set(pk, (p = { spec: { bytes: r.fast!.pattern, nocase: r.fast!.nocase }, rules: [] }));
-        p.rules.push(r.idx);
-      }
-      for (const g of byKey.values()) {
-        const pats = [...g.pats.values()];
-        plans.push({ kind, dir, list: g.list, side: g.side, specs: pats.map((p) => p.spec), rules: pats.map((p) => Int32Array.from(p.rules)) });
-      }
-    }
-  }
-  return plans;
-}
-
-function listSide(l: InspectList, dir: Direction): Direction {
-  return l.dir ?? (l.buffer.dirs.length === 1 ? l.buffer.dirs[0] : dir);
-}
-
-const CRLF = Buffer.from('\r\n');
 /** Bytes of earlier stream data kept per flow direction for matches across chunk boundaries. */
 const STREAM_TAIL = 512;
 
@@ -349,9 +295,9 @@ export class SuricataEngine {
       const m = this.guarded(r, () => {
         if (!this.headerMatches(r, ends, env)) return undefined;
         if (r.flow.notEstablished) return undefined;
-        if (!this.flowbitsOk(r, flow.id)) return undefined;
-        if (r.xbits.length && !this.xbitsOk(r, ends, now)) return undefined;
-        if (r.flowint.length && !this.flowintOk(r, flow.id)) return undefined;
+        if (!flowbitsOk(this.state, r, flow.id)) return undefined;
+        if (r.xbits.length && !xbitsOk(this.state, r, ends, now)) return undefined;
+        if (r.flowint.length && !flowintOk(this.state, r, flow.id)) return undefined;
         if (r.streamSize && !streamSizeOk(r, flow)) return undefined;
         const ctx = newInspectContext(caches);
         let evidence: { buffer: string; matched: string } | undefined;
@@ -416,9 +362,9 @@ export class SuricataEngine {
         if (r.flow.notEstablished) return undefined;
         if (r.dsize && !numCompare(r.dsize, data.length)) return undefined;
         if (r.streamSize && !streamSizeOk(r, flow)) return undefined;
-        if (!this.flowbitsOk(r, flow.id)) return undefined;
-        if (r.xbits.length && !this.xbitsOk(r, ends, now)) return undefined;
-        if (r.flowint.length && !this.flowintOk(r, flow.id)) return undefined;
+        if (!flowbitsOk(this.state, r, flow.id)) return undefined;
+        if (r.xbits.length && !xbitsOk(this.state, r, ends, now)) return undefined;
+        if (r.flowint.length && !flowintOk(this.state, r, flow.id)) return undefined;
         const anchored = this.anchored[r.idx] === 1 || tailLen === 0;
         const buf = anchored ? data : joined();
         const ctx = newInspectContext(caches);
@@ -443,65 +389,8 @@ export class SuricataEngine {
     return matchPort(r.srcPorts, e.dstPort) && matchPort(r.dstPorts, e.srcPort) && matchAddr(r.src, e.dst, env) && matchAddr(r.dst, e.src, env);
   }
 
-  private flowbitsOk(r: Rule, flowId: string): boolean {
-    if (!r.flowbits.length) return true;
-    const bits = this.state.flowbits(flowId);
-    for (const f of r.flowbits) {
-      if (f.cmd === 'isset') {
-        const ok = f.join === '&' ? f.names.every((n) => bits?.has(n)) : f.names.some((n) => bits?.has(n));
-        if (!ok) return false;
-      } else if (f.cmd === 'isnotset') {
-        const ok = f.join === '&' ? !f.names.every((n) => bits?.has(n)) : !f.names.some((n) => bits?.has(n));
-        if (!ok) return false;
-      }
-    }
-    return true;
-  }
-
-  private flowintOk(r: Rule, flowId: string): boolean {
-    for (const f of r.flowint) {
-      const cur = this.state.flowint(flowId, f.name);
-      if (f.op === 'isset' || f.op === 'notset') {
-        if ((f.op === 'isset') !== (cur !== undefined)) return false;
-        continue;
-      }
-      if (f.op === '+' || f.op === '-' || f.op === '=') continue;
-      const other = typeof f.value === 'string' ? this.state.flowint(flowId, f.value) : f.value;
-      if (cur === undefined || other === undefined) return false;
-      const ok = f.op === '==' ? cur === other : f.op === '!=' ? cur !== other : f.op === '<' ? cur < other : f.op === '>' ? cur > other : f.op === '<=' ? cur <= other : cur >= other;
-      if (!ok) return false;
-    }
-    return true;
-  }
-
-  private xbitsOk(r: Rule, e: Endpoints, now: number): boolean {
-    for (const x of r.xbits) {
-      if (x.cmd !== 'isset' && x.cmd !== 'isnotset') continue;
-      const set = this.state.xbitIsSet(xbitKey(x, e), now);
-      if ((x.cmd === 'isset') !== set) return false;
-    }
-    return true;
-  }
-
   private fire(r: Rule, dir: Direction, flow: FlowInfo, e: Endpoints, now: number, on: 'http' | 'stream', ev?: { buffer: string; matched: string }): EtMatch | undefined {
-    for (const f of r.flowint) {
-      if (f.op !== '+' && f.op !== '-' && f.op !== '=') continue;
-      const v = typeof f.value === 'string' ? this.state.flowint(flow.id, f.value) : f.value;
-      if (v === undefined) continue;
-      const cur = this.state.flowint(flow.id, f.name) ?? 0;
-      this.state.setFlowint(flow.id, f.name, f.op === '+' ? cur + v : f.op === '-' ? cur - v : v);
-    }
-    for (const x of r.xbits) {
-      const key = xbitKey(x, e);
-      if (x.cmd === 'set') this.state.setXbit(key, true, now, x.expireMs);
-      else if (x.cmd === 'unset') this.state.setXbit(key, false, now);
-      else if (x.cmd === 'toggle') this.state.setXbit(key, !this.state.xbitIsSet(key, now), now, x.expireMs);
-    }
-    for (const f of r.flowbits) {
-      if (f.cmd === 'set') for (const n of f.names) this.state.setBit(flow.id, n, true);
-      else if (f.cmd === 'unset') for (const n of f.names) this.state.setBit(flow.id, n, false);
-      else if (f.cmd === 'toggle') for (const n of f.names) this.state.setBit(flow.id, n, !this.state.flowbits(flow.id)?.has(n));
-    }
+    applyStateActions(this.state, r, flow.id, e, now);
     if (r.noalert) return undefined;
     for (const t of [r.detectionFilter, r.threshold]) {
       if (!t) continue;
@@ -530,79 +419,6 @@ export class SuricataEngine {
       rule: r,
     };
   }
-}
-
-interface Endpoints {
-  src: IpValue;
-  dst: IpValue;
-  srcPort: number;
-  dstPort: number;
-  srcText: string;
-  dstText: string;
-}
-
-const NO_IP: IpValue = { family: 4, v: -1n };
-
-const ipCache = new Map<string, IpValue>();
-
-function ipOf(addr: string): IpValue {
-  let v = ipCache.get(addr);
-  if (!v) {
-    if (ipCache.size > 65536) ipCache.clear();
-    v = parseIp(addr) ?? NO_IP;
-    ipCache.set(addr, v);
-  }
-  return v;
-}
-
-function endpoints(flow: FlowInfo, dir: Direction): Endpoints {
-  const s = dir === 'to_server' ? flow.client : flow.server;
-  const d = dir === 'to_server' ? flow.server : flow.client;
-  return { src: ipOf(s.addr), dst: ipOf(d.addr), srcPort: s.port, dstPort: d.port, srcText: s.addr, dstText: d.addr };
-}
-
-function xbitKey(x: XbitsOp, e: Endpoints): string {
-  const host = x.track === 'ip_src' ? e.srcText : x.track === 'ip_dst' ? e.dstText : [e.srcText, e.dstText].sort().join('<>');
-  return `${x.name}|${x.track}|${host}`;
-}
-
-function streamSizeOk(r: Rule, flow: FlowInfo): boolean {
-  const ss = r.streamSize!;
-  // Suricata measures stream size in sequence space (next_seq - isn), which counts the SYN: data + 1.
-  // "server" is what the server sent, "client" what the client sent.
-  const c = (flow.bytesToServer ?? 0) + 1;
-  const s = (flow.bytesToClient ?? 0) + 1;
-  switch (ss.side) {
-    case 'client':
-      return numCompare(ss.cmp, c);
-    case 'server':
-      return numCompare(ss.cmp, s);
-    case 'both':
-      return numCompare(ss.cmp, c) && numCompare(ss.cmp, s);
-    case 'either':
-      return numCompare(ss.cmp, c) || numCompare(ss.cmp, s);
-  }
-}
-
-function rawMessagePieces(tx: HttpTransaction, side: Direction): Buffer[] | null {
-  const m = side === 'to_server' ? tx.request : tx.response;
-  if (!m) return null;
-  const head = Buffer.concat([m.line, CRLF, m.rawHeaders]);
-  return m.body.length ? [head, m.body] : [head];
-}
-
-/** The bytes of a list's buffer instance in a transaction side, transforms applied; null when absent. */
-export function httpListBuffers(l: InspectList, tx: HttpTransaction, side: Direction): Buffer[] | null {
-  let raw: Buffer | Buffer[] | undefined;
-  if (l.buffer.name === 'payload') {
-    const m = side === 'to_server' ? tx.request : tx.response;
-    raw = m ? Buffer.concat([m.line, CRLF, m.rawHeaders, m.body]) : undefined;
-  } else raw = getBuffer(BUFFERS.get(l.buffer.name)!, tx, side);
-  if (raw === undefined) return null;
-  let arr = Array.isArray(raw) ? raw : [raw];
-  if (!arr.length) return null;
-  for (const t of l.transforms) arr = arr.map((b) => t.apply(b));
-  return arr;
 }
 
 /** Runs a list over its buffer instances: false, true (matched without bytes), or the evidence text. */
