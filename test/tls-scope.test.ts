@@ -272,3 +272,45 @@ test("netns filter with attach: 'pid': new processes in the namespace are held a
     other.remove();
   }
 });
+
+test('cgroup filter (per-file probes): a curl started later in a child of the cgroup is seen from its first SSL call; one outside is not', async (t) => {
+  const { cgroup2Mount } = await import('../src/capture');
+  const { spawn } = await import('node:child_process');
+  const mount = cgroup2Mount();
+  if (!mount) {
+    t.skip('no cgroup v2 hierarchy mounted on this host');
+    return;
+  }
+  const dir = path.join(mount, `proctap-tls-${crypto.randomBytes(4).toString('hex')}`);
+  const child = path.join(dir, 'workload');
+  fs.mkdirSync(child, { recursive: true });
+  const srv = await startPyHttps(ns, cert);
+  const sensor = new Sensor({ filter: { include: { cgroups: [dir] } } });
+  const events: CaptureEvent[] = [];
+  sensor.onEvents((evs) => events.push(...evs));
+  try {
+    assert.equal(sensor.tls?.mode, 'file');
+    // sh moves itself into the child cgroup, then becomes curl inside the namespace (same pid).
+    const c = spawn('sh', ['-c', `echo $$ > ${child}/cgroup.procs && exec ip netns exec ${ns.name} curl ${curlArgs(srv.port, '/in-cgroup').join(' ')}`], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const r = await collectExit(c, 15_000);
+    assert.equal(r.code, 0, r.stderr);
+    const outside = await ns.run('curl', curlArgs(srv.port, '/outside'));
+    assert.equal(outside.code, 0, outside.stderr);
+    const end = Date.now() + 5000;
+    while (!events.some((e) => e.pid === r.pid && e.type === 'tls_read') && Date.now() < end) await sleep(25);
+    const w = events.filter((e) => e.pid === r.pid && e.type === 'tls_write');
+    assert.ok(w.length >= 1, describeTls(events));
+    assert.match(w[0].payload.toString('latin1'), /^GET \/in-cgroup HTTP\/1.1\r\n/);
+    assert.equal(w[0].cgroupId, fs.statSync(child, { bigint: true }).ino);
+    assert.ok(!events.some((e) => e.pid === outside.pid || e.pid === srv.child.pid), 'only the cgroup is captured');
+    assert.ok(sensor.counters().tls!.filtered > 0, 'the server and the other curl trapped and were filtered');
+  } finally {
+    await sensor.close();
+    srv.child.kill('SIGKILL');
+    await sleep(50);
+    fs.rmdirSync(child);
+    fs.rmdirSync(dir);
+  }
+});

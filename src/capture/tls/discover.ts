@@ -114,23 +114,28 @@ export interface ProcFacts {
   comm: string;
   netns: number;
   cgroupId: bigint | undefined;
+  /** The process's cgroup and its ancestors (a cgroup entry of the filter covers its subtree). */
+  cgroupIds: bigint[];
 }
 
 export function procFacts(pid: number): ProcFacts | undefined {
   try {
     const comm = fs.readFileSync(`/proc/${pid}/comm`, 'latin1').replace(/\n$/, '');
     const netns = Number(fs.statSync(`/proc/${pid}/ns/net`).ino);
-    let cgroupId: bigint | undefined;
+    const cgroupIds: bigint[] = [];
     const mount = cgroup2Mount();
     const cg = /^0::(\S+)$/m.exec(fs.readFileSync(`/proc/${pid}/cgroup`, 'latin1'));
     if (mount && cg) {
-      try {
-        cgroupId = fs.statSync(path.join(mount, cg[1]), { bigint: true }).ino;
-      } catch {
-        /* cgroup gone */
+      for (let p = cg[1]; ; p = path.posix.dirname(p)) {
+        try {
+          cgroupIds.push(fs.statSync(path.join(mount, p), { bigint: true }).ino);
+        } catch {
+          /* cgroup gone */
+        }
+        if (p === '/' || p === '.' || p === '') break;
       }
     }
-    return { pid, comm, netns, cgroupId };
+    return { pid, comm, netns, cgroupId: cgroupIds[0], cgroupIds };
   } catch {
     return undefined;
   }
@@ -142,7 +147,7 @@ function inSet(f: ProcFacts, s: NativeFilterSet | undefined): boolean {
     (s.pids?.includes(f.pid) ?? false) ||
     (s.comms?.some((c) => c.slice(0, 15) === f.comm) ?? false) ||
     (s.netns?.includes(f.netns) ?? false) ||
-    (f.cgroupId !== undefined && (s.cgroups?.includes(f.cgroupId) ?? false))
+    (s.cgroups?.some((c) => f.cgroupIds.includes(c)) ?? false)
   );
 }
 
