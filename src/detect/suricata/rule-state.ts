@@ -101,22 +101,22 @@ export function xbitsOk(state: DetectState, r: Rule, e: Endpoints, now: number):
 
 /** What a matching rule does to the state (flowint arithmetic, xbits, flowbits), alert or not. */
 export function applyStateActions(state: DetectState, r: Rule, flowId: string, e: Endpoints, now: number): void {
-    for (const f of r.flowint) {
-      if (f.op !== '+' && f.op !== '-' && f.op !== '=') continue;
-      const v = typeof f.value === 'string' ? state.flowint(flowId, f.value) : f.value;
-      if (v === undefined) continue;
-      const cur = state.flowint(flowId, f.name) ?? 0;
-      state.setFlowint(flowId, f.name, f.op === '+' ? cur + v : f.op === '-' ? cur - v : v);
-    }
-    for (const x of r.xbits) {
-      const key = xbitKey(x, e);
-      if (x.cmd === 'set') state.setXbit(key, true, now, x.expireMs);
-      else if (x.cmd === 'unset') state.setXbit(key, false, now);
-      else if (x.cmd === 'toggle') state.setXbit(key, !state.xbitIsSet(key, now), now, x.expireMs);
-    }
-    for (const f of r.flowbits) {
-      if (f.cmd === 'set') for (const n of f.names) state.setBit(flowId, n, true);
-      else if (f.cmd === 'unset') for (const n of f.names) state.setBit(flowId, n, false);
-      else if (f.cmd === 'toggle') for (const n of f.names) state.setBit(flowId, n, !state.flowbits(flowId)?.has(n));
-    }
+  for (const f of r.flowint) {
+    if (f.op !== '+' && f.op !== '-' && f.op !== '=') continue;
+    const v = typeof f.value === 'string' ? state.flowint(flowId, f.value) : f.value;
+    if (v === undefined) continue;
+    const cur = state.flowint(flowId, f.name) ?? 0;
+    state.setFlowint(flowId, f.name, f.op === '+' ? cur + v : f.op === '-' ? cur - v : v);
+  }
+  for (const x of r.xbits) {
+    const key = xbitKey(x, e);
+    if (x.cmd === 'set') state.setXbit(key, true, now, x.expireMs);
+    else if (x.cmd === 'unset') state.setXbit(key, false, now);
+    else if (x.cmd === 'toggle') state.setXbit(key, !state.xbitIsSet(key, now), now, x.expireMs);
+  }
+  for (const f of r.flowbits) {
+    if (f.cmd === 'set') for (const n of f.names) state.setBit(flowId, n, true);
+    else if (f.cmd === 'unset') for (const n of f.names) state.setBit(flowId, n, false);
+    else if (f.cmd === 'toggle') for (const n of f.names) state.setBit(flowId, n, !state.flowbits(flowId)?.has(n));
+  }
 }
