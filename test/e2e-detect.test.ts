@@ -216,3 +216,19 @@ test('IPv6: inbound SQLi to a server on ::1 and the outbound ET user agent, with
   );
   assert.equal(outbound.connection!.remote_address, '::1');
 });
+
+test('rules.et.vars: an explicit HOME_NET replaces the per-flow binding, live', async () => {
+  // HOME_NET elsewhere: the loopback client is no longer "home", so $HOME_NET -> $EXTERNAL_NET does not fire.
+  await agent.client.setConfig({ yaml: configYaml({ etDir, eve, etVars: { HOME_NET: '[10.99.0.0/16]' } }) });
+  const analysed = async () => Number((await agent.client.getStatus()).counters['et.requests'] ?? 0);
+  const before = await analysed();
+  const r = await curl(ns, ['--interface', '127.0.0.2', '-o', '/dev/null', '-A', 'z00sAgent', `http://127.0.0.1:${http.port}/vars-off.php`]);
+  const end = Date.now() + 5000;
+  while ((await analysed()) < before + 2 && Date.now() < end) await new Promise((res) => setTimeout(res, 100));
+  assert.ok((await analysed()) >= before + 2, 'ET evaluated both ends of the request');
+  assert.equal(incidents(stream.events).filter((i) => i.process?.pid === r.pid && hasRule(i, (id) => id === ET_SIDS.zeusUa)).length, 0, 'no ET match with HOME_NET elsewhere');
+  // Back to the host binding: it fires again.
+  await agent.client.setConfig({ yaml: configYaml({ etDir, eve }) });
+  const r2 = await curl(ns, ['--interface', '127.0.0.2', '-o', '/dev/null', '-A', 'z00sAgent', `http://127.0.0.1:${http.port}/vars-on.php`]);
+  await waitFor(() => incidents(stream.events).find((i) => i.process?.pid === r2.pid && hasRule(i, (id) => id === ET_SIDS.zeusUa)), 'the ET incident with the host binding');
+});

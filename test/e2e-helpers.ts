@@ -63,11 +63,12 @@ export interface AgentProc {
 }
 
 /** A YAML config with the test's rule dirs; `extra` is appended (top-level keys). */
-export function configYaml(o: { etDir?: string; eve?: string; extra?: string }): string {
+export function configYaml(o: { etDir?: string; eve?: string; extra?: string; etVars?: Record<string, string> }): string {
+  const vars = o.etVars ? `, vars: ${JSON.stringify(o.etVars)}` : '';
   const lines = [
     'rules:',
     '  crs: { enabled: true }',
-    o.etDir ? `  et: { enabled: true, dir: ${JSON.stringify(o.etDir)} }` : '  et: { enabled: false }',
+    o.etDir ? `  et: { enabled: true, dir: ${JSON.stringify(o.etDir)}${vars} }` : '  et: { enabled: false }',
   ];
   if (o.eve) lines.push('outputs:', `  eve: { enabled: true, path: ${JSON.stringify(o.eve)} }`);
   if (o.extra) lines.push(o.extra);
