@@ -314,3 +314,21 @@ test('cgroup filter (per-file probes): a curl started later in a child of the cg
     fs.rmdirSync(dir);
   }
 });
+
+test('openssl s_server in its default mode (SSL_read on the connection) is seen: the blind spot is BIO_f_ssl only', async () => {
+  const child = ns.spawn('openssl', ['s_server', '-accept', '127.0.0.1:0', '-cert', cert.cert, '-key', cert.key, '-naccept', '1'], { stdin: 'pipe' });
+  const m = await waitForLine(child, /ACCEPT\s+\S*:(\d+)/);
+  const cap = new Capture(ns);
+  try {
+    // s_server answers nothing in this mode: curl gives up after a second, having sent its request.
+    const r = await ns.run('curl', ['-s', '--http1.1', '--max-time', '1', '--cacert', cert.cert, `https://127.0.0.1:${m[1]}/default-mode`]);
+    assert.equal(r.code, 28, 'curl timed out waiting for a response');
+    await cap.waitFor((evs) => evs.some((e) => e.pid === child.pid && e.type === 'tls_read'), 5000, 's_server tls_read');
+    const req = plaintext(cap.events, (e) => e.pid === child.pid && e.type === 'tls_read');
+    assert.match(req, /^GET \/default-mode HTTP\/1.1\r\n/);
+    assert.equal(req, plaintext(cap.events, (e) => e.pid === r.pid && e.type === 'tls_write'));
+  } finally {
+    await cap.sensor.close();
+    child.kill('SIGKILL');
+  }
+});
