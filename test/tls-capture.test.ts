@@ -331,3 +331,42 @@ test('keep-alive load (wrk -> node https, 8 connections): every inferred link on
     srv.child.kill('SIGKILL');
   }
 });
+
+test('python asyncio client (ssl.MemoryBIO) -> python server: memory-BIO links inferred on the client', async () => {
+  const srv = await startPyHttps(ns, cert);
+  const cap = new Capture(ns);
+  try {
+    const py = String.raw`
+import asyncio, ssl, sys
+async def one(i, ctx):
+    r, w = await asyncio.open_connection('127.0.0.1', int(sys.argv[1]), ssl=ctx)
+    w.write(b'GET /aio/%d HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n' % i)
+    await w.drain()
+    data = await r.read()
+    port = w.get_extra_info('sockname')[1]
+    w.close()
+    return i, port, data
+async def main():
+    ctx = ssl.create_default_context(cafile=sys.argv[2])
+    for i, port, data in await asyncio.gather(*(one(i, ctx) for i in range(5))):
+        print('REQ', i, port, data.endswith(b'/aio/%d\n' % i), flush=True)
+asyncio.run(main())
+`;
+    const r = await ns.run('python3', ['-c', py, String(srv.port), cert.cert], 20_000);
+    assert.equal(r.code, 0, r.stderr);
+    const lines = [...r.stdout.matchAll(/^REQ (\d+) (\d+) True$/gm)];
+    assert.equal(lines.length, 5, r.stdout);
+    await cap.waitFor((evs) => evs.filter((e) => e.pid === r.pid && e.type === 'tls_read').length >= 5, 5000, 'client reads');
+    for (const [, i, port] of lines) {
+      const w = cap.events.find((e) => e.pid === r.pid && e.type === 'tls_write' && e.payload.includes(`GET /aio/${i} `));
+      assert.ok(w, describeTls(cap.events));
+      assert.equal(w.tlsLink, 'inferred', 'asyncio uses a memory BIO');
+      assert.equal(w.localPort, Number(port), `request ${i} on its connection`);
+      const rd = cap.events.filter((e) => e.pid === r.pid && e.type === 'tls_read' && e.socketCookie === w.socketCookie);
+      assert.ok(plaintext(rd, () => true).endsWith(`/aio/${i}\n`), `response ${i} on the same socket`);
+    }
+  } finally {
+    await cap.sensor.close();
+    srv.child.kill('SIGKILL');
+  }
+});
