@@ -7,7 +7,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { parsePcapBuffer, PcapParser, PcapFormatError, readPcap, readPcapFile } from '../src/pcap/reader';
 import { LINKTYPE, decodeFrame, formatAddr } from '../src/pcap/decode';
-import { PcapWriter, TcpConversation } from '../src/pcap/writer';
+import { PcapWriter, TcpConversation, tcpIpPacket, linkFrame, fragmentIpv4, fragmentIpv6 } from '../src/pcap/writer';
 import { replayPcap, type PipelineEvent } from '../src/pipeline';
 
 function tmpFile(name: string): string {
@@ -160,4 +160,36 @@ test('addresses print in their usual text forms', () => {
   assert.equal(formatAddr(Buffer.from('fe800000000000000202b3fffe1e8329', 'hex')), 'fe80::202:b3ff:fe1e:8329');
   assert.equal(formatAddr(Buffer.from('00000000000000000000ffff0a000001', 'hex')), '::ffff:10.0.0.1');
   assert.equal(formatAddr(Buffer.from('20010db8000100000001000000000001', 'hex')), '2001:db8:1:0:1::1');
+});
+
+test('IP fragments (IPv4 and IPv6, out of order, duplicated) are reassembled before TCP', () => {
+  for (const family of [4, 6] as const) {
+    const w = new PcapWriter(LINKTYPE.ETHERNET);
+    const c = family === 4 ? { addr: '10.7.0.1', port: 40100 } : { addr: 'fd07::1', port: 40100 };
+    const s = family === 4 ? { addr: '10.7.0.2', port: 80 } : { addr: 'fd07::2', port: 80 };
+    const conv = new TcpConversation(w, c, s, { family });
+    conv.handshake();
+    const req = Buffer.from(`GET /fragmented/${'x'.repeat(300)} HTTP/1.1\r\nHost: f\r\n\r\n`);
+    const ip = tcpIpPacket(conv.segmentSpec(true, conv.cseq, req));
+    const frags = family === 4 ? fragmentIpv4(ip, 64) : fragmentIpv6(ip, 64);
+    // Last first, then the rest, one duplicated.
+    for (const f of [frags[frags.length - 1], ...frags.slice(0, -1), frags[1]]) w.record(conv.timeMs++, linkFrame(LINKTYPE.ETHERNET, f, family));
+    conv.cseq += req.length;
+    conv.send(false, 'HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n');
+    conv.close();
+    const file = tmpFile(`frag${family}.pcap`);
+    fs.writeFileSync(file, w.toBuffer());
+    const events: PipelineEvent[] = [];
+    const r = replayPcap(file, (e) => events.push(e));
+    const tx = events.find((e) => e.kind === 'http-response');
+    assert.ok(tx && tx.kind === 'http-response', `IPv${family}: no transaction`);
+    assert.equal(tx.tx.request!.uri, `/fragmented/${'x'.repeat(300)}`);
+    assert.equal(r.defrag.ip_reassembled, 1);
+    assert.equal(r.defrag.ip_fragments, frags.length + 1);
+    // Without reassembly the fragments are skipped and the request is lost.
+    const none: PipelineEvent[] = [];
+    const r2 = replayPcap(file, (e) => none.push(e), { defrag: false });
+    assert.equal(none.filter((e) => e.kind === 'http-request').length, 0);
+    assert.equal(r2.skipped['ip-fragment'], frags.length + 1);
+  }
 });

@@ -1,5 +1,7 @@
 // Link layer -> IPv4/IPv6 -> TCP decoding of captured frames. Everything works on offsets into the
-// frame; nothing is copied. Frames we cannot use are classified, never thrown.
+// frame; nothing is copied (except fragments, held by the defragmenter). Frames we cannot use are
+// classified, never thrown.
+import type { IpDefragmenter } from './defrag';
 
 export const LINKTYPE = {
   NULL: 0, // BSD loopback: 4-byte address family in the capturing host's byte order
@@ -47,14 +49,34 @@ export const TCP_ACK = 0x10;
 
 export type DecodeResult = { ok: true; pkt: TcpPacket } | { ok: false; skip: DecodeSkip };
 
+/** Stateful help for decoding: IP fragments are held and reassembled when a defragmenter is given. */
+export interface DecodeContext {
+  defrag?: IpDefragmenter;
+  timeMs: number;
+}
+
 const SKIP = (skip: DecodeSkip): DecodeResult => ({ ok: false, skip });
 
 export function isSupportedLinktype(lt: number): boolean {
   return (Object.values(LINKTYPE) as number[]).includes(lt);
 }
 
-/** Decodes one frame of the given link type down to TCP. */
-export function decodeFrame(linktype: number, f: Buffer): DecodeResult {
+let ctx: DecodeContext | undefined;
+
+/**
+ * Decodes one frame of the given link type down to TCP. With a context holding a defragmenter,
+ * IP fragments are collected ('ip-fragment' while incomplete) and the completed datagram decoded.
+ */
+export function decodeFrame(linktype: number, f: Buffer, context?: DecodeContext): DecodeResult {
+  ctx = context;
+  try {
+    return decodeLink(linktype, f);
+  } finally {
+    ctx = undefined;
+  }
+}
+
+function decodeLink(linktype: number, f: Buffer): DecodeResult {
   switch (linktype) {
     case LINKTYPE.ETHERNET:
       return decodeEthernet(f);
@@ -127,10 +149,14 @@ function decodeIpv4(f: Buffer, off: number): DecodeResult {
   const total = f.readUInt16BE(off + 2);
   if (total < ihl) return SKIP('bad-ip-header');
   const fragField = f.readUInt16BE(off + 6);
-  if ((fragField & 0x2000) !== 0 || (fragField & 0x1fff) !== 0) return SKIP('ip-fragment');
-  if (f[off + 9] !== 6) return SKIP('not-tcp');
   // The IP total length bounds the packet (Ethernet pads short frames); a snaplen cut bounds it too.
   const end = Math.min(f.length, off + total);
+  if ((fragField & 0x2000) !== 0 || (fragField & 0x1fff) !== 0) {
+    if (f[off + 9] !== 6 || !ctx?.defrag || end < off + ihl) return SKIP('ip-fragment');
+    const whole = ctx.defrag.ipv4(f, off, end, ctx.timeMs);
+    return whole ? decodeIpv4(whole, 0) : SKIP('ip-fragment');
+  }
+  if (f[off + 9] !== 6) return SKIP('not-tcp');
   if (end < off + ihl) return SKIP('truncated');
   return decodeTcp(f, off + ihl, end, 4, f.subarray(off + 12, off + 16), f.subarray(off + 16, off + 20));
 }
@@ -153,7 +179,11 @@ function decodeIpv6(f: Buffer, off: number): DecodeResult {
     } else if (next === 44) {
       if (end < p + 8) return SKIP('truncated');
       const fo = f.readUInt16BE(p + 2);
-      if ((fo & 0xfff8) !== 0 || (fo & 1) !== 0) return SKIP('ip-fragment');
+      if ((fo & 0xfff8) !== 0 || (fo & 1) !== 0) {
+        if (!ctx?.defrag) return SKIP('ip-fragment');
+        const whole = ctx.defrag.ipv6(f, off, p, end, ctx.timeMs);
+        return whole ? decodeIpv6(whole, 0) : SKIP('ip-fragment');
+      }
       next = f[p];
       p += 8;
     } else if (next === 51) {

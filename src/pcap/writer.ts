@@ -273,3 +273,40 @@ export class TcpConversation {
     this.emit(this.spec(true, 0x10));
   }
 }
+
+/** Splits an IPv4 packet into fragments carrying at most `size` payload bytes (a multiple of 8). */
+export function fragmentIpv4(ip: Buffer, size: number, id = 0x1234): Buffer[] {
+  const ihl = (ip[0] & 0x0f) * 4;
+  const payload = ip.subarray(ihl);
+  const out: Buffer[] = [];
+  for (let off = 0; off < payload.length; off += size) {
+    const part = payload.subarray(off, off + size);
+    const h = Buffer.from(ip.subarray(0, ihl));
+    h.writeUInt16BE(ihl + part.length, 2);
+    h.writeUInt16BE(id, 4);
+    h.writeUInt16BE(((off + size < payload.length ? 1 : 0) << 13) | (off / 8), 6);
+    h.writeUInt16BE(0, 10);
+    h.writeUInt16BE(checksum(h), 10);
+    out.push(Buffer.concat([h, part]));
+  }
+  return out;
+}
+
+/** Splits an IPv6 packet (no extension headers) into fragments with a fragment header. */
+export function fragmentIpv6(ip: Buffer, size: number, id = 0x12345678): Buffer[] {
+  const payload = ip.subarray(40);
+  const next = ip[6];
+  const out: Buffer[] = [];
+  for (let off = 0; off < payload.length; off += size) {
+    const part = payload.subarray(off, off + size);
+    const h = Buffer.from(ip.subarray(0, 40));
+    h.writeUInt16BE(8 + part.length, 4);
+    h[6] = 44;
+    const fh = Buffer.alloc(8);
+    fh[0] = next;
+    fh.writeUInt16BE(off | (off + size < payload.length ? 1 : 0), 2);
+    fh.writeUInt32BE(id, 4);
+    out.push(Buffer.concat([h, fh, part]));
+  }
+  return out;
+}

@@ -36,7 +36,9 @@ export {
   type FlowProducer,
 } from './stream-pipeline';
 export { readPcap, readPcapFile, parsePcapBuffer, PcapParser, PcapFormatError, type PcapHeader, type PcapRecord, type PcapReadStats } from '../pcap/reader';
-export { decodeFrame, formatAddr, LINKTYPE, type TcpPacket, type DecodeResult } from '../pcap/decode';
+export { decodeFrame, formatAddr, LINKTYPE, type TcpPacket, type DecodeResult, type DecodeContext } from '../pcap/decode';
+export { IpDefragmenter, type DefragOptions, type DefragCounters } from '../pcap/defrag';
+export { PcapWriter, TcpConversation, tcpIpPacket, linkFrame, fragmentIpv4, fragmentIpv6 } from '../pcap/writer';
 export { TcpReassembler, type ReassemblerOptions, type ReassemblyCounters } from '../flow/tcp-reassembler';
 export { FlowTable, type FlowTableOptions, type FlowTableCounters } from '../flow/flow-table';
 export { MemoryBudget } from '../flow/memory-budget';

@@ -1,7 +1,8 @@
 // pcap files through the whole flow/protocol stage: records -> TCP packets -> reassembled flows ->
 // HTTP transactions and raw streams, as PipelineEvents.
 import { readPcapFile, type PcapHeader, type PcapReadStats, type PcapRecord } from '../pcap/reader';
-import { decodeFrame, isSupportedLinktype, type DecodeSkip } from '../pcap/decode';
+import { decodeFrame, isSupportedLinktype, type DecodeContext, type DecodeSkip } from '../pcap/decode';
+import { IpDefragmenter, type DefragOptions, type DefragCounters } from '../pcap/defrag';
 import { TcpReassembler, type ReassemblerOptions, type ReassemblyCounters } from '../flow/tcp-reassembler';
 import { StreamPipeline, type PipelineCounters, type PipelineEventHandler, type PipelineOptions } from './stream-pipeline';
 
@@ -9,6 +10,8 @@ export interface PcapPipelineOptions extends PipelineOptions {
   reassembly?: Omit<ReassemblerOptions, 'budget'>;
   /** How often (in capture time) idle flows are expired. */
   expireEveryMs?: number;
+  /** IP fragment reassembly (on by default); false counts fragments as skipped. */
+  defrag?: DefragOptions | false;
 }
 
 
@@ -20,6 +23,7 @@ export interface PcapReplayResult {
   skipped: Partial<Record<DecodeSkip, number>>;
   reassembly: ReassemblyCounters;
   pipeline: PipelineCounters;
+  defrag: DefragCounters;
   firstMs: number;
   lastMs: number;
 }
@@ -35,12 +39,16 @@ export class PcapPipeline {
   lastMs = 0;
   private nextExpire = 0;
   private readonly expireEvery: number;
+  readonly defrag: IpDefragmenter | undefined;
+  private readonly ctx: DecodeContext;
 
   constructor(onEvent: PipelineEventHandler, opts: PcapPipelineOptions = {}) {
     this.pipeline = new StreamPipeline(onEvent, opts);
     this.reassembler = new TcpReassembler(this.pipeline, { ...opts.reassembly, budget: this.pipeline.budget });
     this.pipeline.attach(this.reassembler);
     this.expireEvery = opts.expireEveryMs ?? 1000;
+    this.defrag = opts.defrag === false ? undefined : new IpDefragmenter(opts.defrag ?? {});
+    this.ctx = { defrag: this.defrag, timeMs: 0 };
   }
 
   /** One captured frame of link type `linktype`. */
@@ -51,7 +59,8 @@ export class PcapPipeline {
       this.nextExpire = timeMs + this.expireEvery;
     }
     if (timeMs > this.lastMs) this.lastMs = timeMs;
-    const r = decodeFrame(linktype, data);
+    this.ctx.timeMs = timeMs;
+    const r = decodeFrame(linktype, data, this.ctx);
     if (!r.ok) {
       this.skipped[r.skip] = (this.skipped[r.skip] ?? 0) + 1;
       return;
@@ -77,7 +86,7 @@ export class PcapPipeline {
   counters(): Record<string, number> {
     const skipped: Record<string, number> = {};
     for (const [k, v] of Object.entries(this.skipped)) skipped[`pcap_skipped_${k.replace(/-/g, '_')}`] = v ?? 0;
-    return { pcap_packets: this.packets, pcap_tcp_packets: this.tcpPackets, ...skipped, ...this.reassembler.counters(), ...this.pipeline.counters() };
+    return { pcap_packets: this.packets, pcap_tcp_packets: this.tcpPackets, ...skipped, ...(this.defrag?.c ?? {}), ...this.reassembler.counters(), ...this.pipeline.counters() };
   }
 }
 
@@ -105,6 +114,7 @@ export function replayPcap(file: string, onEvent: PipelineEventHandler, opts: Pc
     skipped: { ...pp.skipped },
     reassembly: pp.reassembler.counters(),
     pipeline: pp.pipeline.counters(),
+    defrag: { ...(pp.defrag?.c ?? { ip_fragments: 0, ip_reassembled: 0, ip_frag_overlaps: 0, ip_frag_timeouts: 0, ip_frag_dropped: 0 }) },
     firstMs: pp.firstMs,
     lastMs: pp.lastMs,
   };
