@@ -5,8 +5,8 @@
 import RE2 from 're2';
 import { registerOperator } from './registry';
 import type { Transaction } from '../transaction';
-import { bufOf, type JoinedValues, type TValue } from '../tvalue';
-import { fromRe2, re2Input } from '../regex/compile';
+import { bufOf, type TValue } from '../tvalue';
+import { fromRe2 } from '../regex/compile';
 
 const memo = new Map<string, RE2>();
 
@@ -22,10 +22,6 @@ export function phraseOperator(name: string, arg: string, phrases: string[]) {
   return {
     name,
     arg,
-    // one RE2 pass over all of a rule's values instead of one call per value
-    mayMatchAny(j: JoinedValues): boolean {
-      return matcher.test(j.buf ?? (j.buf = re2Input(j.lower)));
-    },
     evaluate(tx: Transaction, v: TValue) {
       if (!tx.capturing) return matcher.test(bufOf(v));
       const m = matcher.exec(bufOf(v)) as unknown as Buffer[] | null;
