@@ -52,6 +52,7 @@ after(async () => {
   stream?.cancel();
   await agent?.stop();
   ns?.remove();
+  if (cert) fs.rmSync(cert.dir, { recursive: true, force: true });
 });
 
 const hasRule = (inc: WireIncident, pred: (id: number, src: string) => boolean) => inc.rules.some((r) => pred(Number(r.id), r.source));

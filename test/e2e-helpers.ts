@@ -20,8 +20,16 @@ export const ET_SIDS = {
   stratum: 2017871,
 };
 
+const made: string[] = [];
+// Temp dirs (configs, state, rule subsets, EVE files) go when the test process exits.
+process.on('exit', () => {
+  for (const d of made) fs.rmSync(d, { recursive: true, force: true });
+});
+
 export function tmp(prefix: string): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), `proctap-e2e-${prefix}-`));
+  const d = fs.mkdtempSync(path.join(os.tmpdir(), `proctap-e2e-${prefix}-`));
+  made.push(d);
+  return d;
 }
 
 /** Writes the ET Open rules with these sids (from the shared snapshot) into a fresh rules dir. */
