@@ -76,7 +76,7 @@ export function register(program: Command): void {
         if (e instanceof PcapFormatError) throw new UsageError(e.message);
         throw e;
       }
-      const counters = { ...result.reassembly, ...result.pipeline, pcap_records: result.read.records, pcap_truncated: result.read.truncated ? 1 : 0 };
+      const counters = { ...result.defrag, ...result.reassembly, ...result.pipeline, pcap_records: result.read.records, pcap_truncated: result.read.truncated ? 1 : 0 };
       if (o.json) {
         for (const f of flows.values()) process.stdout.write(JSON.stringify({ type: 'flow', ...f }) + '\n');
         for (const t of jsonTx) process.stdout.write(JSON.stringify(t) + '\n');
@@ -94,6 +94,8 @@ export function register(program: Command): void {
       if (o.http) out.push('http:', ...txLines);
       const c = result.reassembly;
       out.push(`tcp: ${c.tcp_segments_in_order} in order, ${c.tcp_segments_out_of_order} out of order, ${c.tcp_retransmissions} retransmissions, ${c.tcp_overlaps} overlaps, ${c.tcp_gaps} gaps (${c.tcp_gap_bytes} B), ${c.tcp_flows_midstream} midstream`);
+      const d = result.defrag;
+      if (d.ip_fragments > 0) out.push(`ip: ${d.ip_fragments} fragments, ${d.ip_reassembled} datagrams reassembled, ${d.ip_frag_overlaps} overlapping bytes, ${d.ip_frag_timeouts + d.ip_frag_dropped} dropped`);
       process.stdout.write(out.join('\n') + '\n');
     });
 }
