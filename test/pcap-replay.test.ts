@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { PcapWriter, type TcpFrameSpec } from '../src/pcap/writer';
+import { PcapWriter, TcpConversation, type TcpFrameSpec } from '../src/pcap/writer';
 import { replayPcap } from '../src/pipeline';
 import { runSession, summary } from './http-helpers';
 import { buildCorpus } from '../bench/http-corpus';
@@ -94,4 +94,31 @@ test('interleaved conversations with reordering, duplicates and overlaps replay 
     assert.ok(got === want, `conversation ${i} differs`);
     assert.equal(JSON.parse(got).length, conv.transactions);
   });
+});
+
+test('keep-alive conversations interleaved on the wire pair every response with its request', () => {
+  const w = new PcapWriter(1);
+  const convs = Array.from({ length: 8 }, (_, i) => new TcpConversation(w, { addr: '10.2.0.1', port: 50000 + i }, { addr: '10.2.0.2', port: 8080 }, { mss: 100 + i * 37 }));
+  convs.forEach((c) => c.handshake());
+  for (let round = 0; round < 5; round++) {
+    convs.forEach((c, i) => c.send(true, `GET /c${i}/r${round} HTTP/1.1\r\nHost: k\r\n\r\n`));
+    convs.forEach((c, i) => {
+      const body = `body of c${i} r${round} `.repeat(round + i + 1);
+      const chunked = (round + i) % 2 === 1;
+      c.send(false, chunked
+        ? `HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n${body.length.toString(16)}\r\n${body}\r\n0\r\n\r\n`
+        : `HTTP/1.1 200 OK\r\nContent-Length: ${body.length}\r\n\r\n${body}`);
+    });
+  }
+  convs.forEach((c) => c.close());
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'proctap-replay-'));
+  const file = path.join(dir, 'keepalive.pcap');
+  fs.writeFileSync(file, w.toBuffer());
+  const got: string[] = [];
+  replayPcap(file, (ev) => {
+    if (ev.kind === 'http-response') got.push(`${ev.tx.flow.client.port} ${ev.tx.index} ${ev.tx.request!.uri} ${ev.tx.response!.body.toString().split(' ').slice(0, 4).join(' ')}`);
+  });
+  const want: string[] = [];
+  for (let round = 0; round < 5; round++) convs.forEach((_, i) => want.push(`${50000 + i} ${round} /c${i}/r${round} body of c${i} r${round}`));
+  assert.deepEqual(got.sort(), want.sort());
 });
