@@ -191,9 +191,10 @@ class CaptureSession : public Napi::ObjectWrap<CaptureSession> {
   }
 
   // deliver_end: queue the end marker for JS (close() from JS); false at env teardown / GC.
-  void Shutdown(bool deliver_end) {
+  // Returns true when the end marker was queued (onBatch(null) will follow).
+  bool Shutdown(bool deliver_end) {
     std::lock_guard<std::mutex> lock(shutdown_mu_);
-    if (!open_) return;
+    if (!open_) return false;
     open_ = false;
     {
       std::lock_guard<std::mutex> glock(g_sessions_mu);
@@ -212,14 +213,18 @@ class CaptureSession : public Napi::ObjectWrap<CaptureSession> {
     if (deliver_end) {
       auto* b = new Batch();
       b->end = true;
-      if (tsfn_.BlockingCall(b, Deliverer()) != napi_ok) delete b;
+      if (tsfn_.BlockingCall(b, Deliverer()) != napi_ok) {
+        delete b;
+        deliver_end = false;
+      }
     }
     tsfn_.Release();
+    return deliver_end;
   }
 
+  // true: onBatch(null, 0) will follow; false: it will not (already closed, or it could not be queued).
   Napi::Value Close(const Napi::CallbackInfo& info) {
-    Shutdown(true);
-    return info.Env().Undefined();
+    return Napi::Boolean::New(info.Env(), Shutdown(true));
   }
 
   static bool ReadU32List(Napi::Value v, std::vector<uint32_t>* out) {

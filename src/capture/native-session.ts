@@ -61,7 +61,8 @@ export interface NativeCaptureSession {
   setMaxBytes(n: number): void;
   counters(): NativeCounters;
   programs(): NativeProgram[];
-  close(): void;
+  /** true when onBatch(null, 0) will still follow (the end of the stream). */
+  close(): boolean;
 }
 
 export interface CaptureProbe {

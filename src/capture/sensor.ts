@@ -216,7 +216,7 @@ export class Sensor {
     this.closed = true;
     openSensors.delete(this);
     this.tls?.close();
-    this.native.close();
+    if (!this.native.close()) this.markEnded();
     this.finalCounters = this.withOwnCounters(this.native.counters());
   }
 
@@ -232,10 +232,7 @@ export class Sensor {
 
   private onBatch(buf: Buffer | null, _count: number): void {
     if (buf === null) {
-      this.ended = true;
-      this.finalCounters = this.withOwnCounters(this.native.counters());
-      for (const w of this.endWaiters.splice(0)) w();
-      this.wake();
+      this.markEnded();
       return;
     }
     if (this.listeners.size === 0 && !this.iterating) return; // nobody to decode for
@@ -259,6 +256,14 @@ export class Sensor {
       }
       this.wake();
     }
+  }
+
+  private markEnded(): void {
+    if (this.ended) return;
+    this.ended = true;
+    this.finalCounters = this.withOwnCounters(this.native.counters());
+    for (const w of this.endWaiters.splice(0)) w();
+    this.wake();
   }
 
   private wake(): void {
