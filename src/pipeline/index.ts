@@ -1,6 +1,6 @@
 // Public API of the flow and protocol stage (issue 3). Everything below data flows one way:
 //
-//   pcap file ──readPcapFile──> records ──decodeFrame──> TCP packets ──TcpReassembler──┐
+//   pcap file ──readPcapFile──> records ──decodeFrame(+IP defrag)──> TCP packets ──TcpReassembler──┐
 //   CaptureEvents (live) ──────────────────────────────────────────────FlowTable──────┤
 //                                                        StreamChunks (per flow, per direction, in order)
 //                                                                                     v
@@ -23,6 +23,7 @@
 // Guarantees: events of a flow come in stream order; 'http-request' for a transaction comes before
 // its 'http-response'; 'flow-end' is the last event of a flow. Chunk data and bodies: chunk.data of a
 // 'stream' event may be a view into a reused buffer (copy to keep); transaction buffers are owned.
+// A FlowInfo is one object per flow, updated as it goes (lastMs, bytes, gaps, truncated, tls).
 // Memory: per-direction depth (1 MiB default, flow.truncated), per-message body cap, one global
 // budget with least-recently-active eviction (reason 'evicted'), idle timeouts (reason 'timeout').
 export { replayPcap, PcapPipeline, type PcapPipelineOptions, type PcapReplayResult } from './pcap-replay';
