@@ -13,6 +13,17 @@ export interface Group {
   rules: Int32Array[];
 }
 
+/**
+ * Buffers that are the same bytes share one group (one scan): http.response_body and file.data are
+ * both the decoded response body, http.request_body and file.data both the request body.
+ */
+function canonicalKey(l: InspectList): string {
+  if (l.buffer.name === 'http.response_body' || l.buffer.name === 'http.request_body') {
+    return l.key.replace(/^http\.(response|request)_body/, 'file.data');
+  }
+  return l.key;
+}
+
 /** A prefilter group before its matcher is built: the patterns and, per pattern, the rules. */
 export interface GroupPlan {
   kind: 'http' | 'stream';
@@ -37,7 +48,7 @@ export function planGroups(rules: Rule[]): GroupPlan[] {
         if (r.kind !== kind || !r.dirs.includes(dir) || !prefilterable(r)) continue;
         const l = r.lists[r.fast!.list];
         const side = listSide(l, dir);
-        const key = `${l.key}#${side}`;
+        const key = `${canonicalKey(l)}#${side}`;
         let g = byKey.get(key);
         if (!g) byKey.set(key, (g = { list: l, side, pats: new Map() }));
         const pk = (r.fast!.nocase ? 'i:' : 'c:') + r.fast!.pattern.toString('hex');
