@@ -312,6 +312,7 @@ export class HttpMessageParser {
     if (!this.isRequest && httpPrefix(d, pos, end) !== 'yes') {
       // Not (yet) "HTTP/": decide from the first bytes, whatever their chunking.
       this.state = RESP_START;
+      this.respScanned = 0;
       this.accLen = 0;
       this.headStartMs = timeMs;
       this.headOffset = this.offset + pos;
@@ -326,6 +327,9 @@ export class HttpMessageParser {
    * (skipped, as lenient clients do, when "HTTP/" starts a line within JUNK_LOOKAHEAD bytes), or
    * neither: an HTTP/0.9-style response whose body is everything up to the close.
    */
+  /** Bytes of the response start already searched for a status line. */
+  private respScanned = 0;
+
   private onRespStart(d: Buffer, pos: number, end: number, timeMs: number): number {
     const take = Math.min(JUNK_LOOKAHEAD + 5 - this.accLen, end - pos);
     this.reserve(take);
@@ -343,9 +347,12 @@ export class HttpMessageParser {
     const prefix = httpPrefix(a, 0, n);
     if (prefix === 'yes') at = 0;
     else if (prefix === 'no' || final) {
-      at = findStatusLineStart(a, 0, Math.min(n, JUNK_LOOKAHEAD + 5));
+      // Search only what was not searched before (a match needs 6 bytes: a line break + "HTTP/").
+      at = findStatusLineStart(a, Math.max(0, this.respScanned - 6), Math.min(n, JUNK_LOOKAHEAD + 5));
+      this.respScanned = n;
       if (at < 0 && !final && n < JUNK_LOOKAHEAD + 5) return; // undecided: need more bytes
     } else return;
+    this.respScanned = 0;
     const held = Buffer.from(a.subarray(0, n));
     const startMs = this.headStartMs;
     const offset = this.headOffset;
