@@ -105,6 +105,14 @@ test('rules update: lists applied, atomic switch, failures keep the old rules', 
     assert.deepEqual(fs.readdirSync(`${dest}-versions`).sort(), [path.basename(v1), path.basename(v2)].sort());
     assert.match(fs.readFileSync(path.join(dest, 'emerging-all.rules'), 'utf8').split('\n').find((l) => /sid:2034647;/.test(l))!, /^alert/);
 
+    // A local archive works too (hosts without access to the rule server).
+    const local = await run(['rules', 'update', '--et-url', TARBALL, '--dest', dest]);
+    assert.equal(local.code, 0, local.err);
+    assert.notEqual(fs.realpathSync(dest), v2);
+    const missing = await run(['rules', 'update', '--et-url', 'file:///nonexistent/et.tar.gz', '--dest', dest]);
+    assert.equal(missing.code, 1);
+    assert.match(missing.err, /cannot read/);
+
     // Bad usage exits 2.
     const usage = await run(['rules', 'update', '--dest', dest, '--disable-conf', path.join(dir, 'nope.conf')]);
     assert.equal(usage.code, 2);

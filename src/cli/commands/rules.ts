@@ -13,7 +13,7 @@ export function register(program: Command): void {
   rules
     .command('update')
     .description('download ET Open, apply enable/disable lists, check it loads, replace the rules directory atomically')
-    .option('--et-url <url>', 'tar.gz to download', DEFAULT_ET_URL)
+    .option('--et-url <url>', 'tar.gz to download (http(s):// URL, file:// URL or a local path)', DEFAULT_ET_URL)
     .option('--dest <dir>', 'rules directory (a symlink to the current version)', defaultConfig().rules.et.dir)
     .option('--disable-conf <file>', 'suricata-update style disable list (sid, gid:sid, re:, group:)')
     .option('--enable-conf <file>', 'suricata-update style enable list (sid, gid:sid, re:, group:)')

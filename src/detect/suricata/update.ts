@@ -106,6 +106,17 @@ export function ruleFilesIn(dir: string): string[] {
 }
 
 async function download(url: string, timeoutMs: number, maxBytes: number): Promise<Buffer> {
+  // A local archive (file:// URL or a path) for hosts without access to the rule server.
+  if (url.startsWith('file://') || !/^[a-z][a-z0-9+.-]*:\/\//i.test(url)) {
+    const file = url.startsWith('file://') ? new URL(url).pathname : url;
+    try {
+      if (fs.statSync(file).size > maxBytes) throw new RulesUpdateError(`${file} is larger than ${maxBytes} bytes`);
+      return fs.readFileSync(file);
+    } catch (e) {
+      if (e instanceof RulesUpdateError) throw e;
+      throw new RulesUpdateError(`cannot read ${file}: ${(e as Error).message}`);
+    }
+  }
   let res: Response;
   try {
     res = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
