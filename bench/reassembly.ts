@@ -68,8 +68,8 @@ for (let base = 0; base < CONNS; base += ACTIVE) {
       if (!v.opened) {
         v.opened = true;
         w.tcp((time += 0.01), mk(true, v.cseq, 0x02));
-        w.tcp((time += 0.01), mk(false, v.sseq, 0x12));
         v.cseq++;
+        w.tcp((time += 0.01), mk(false, v.sseq, 0x12)); // acknowledges ISN+1
         v.sseq++;
         live++;
         continue;

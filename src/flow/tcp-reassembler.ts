@@ -70,6 +70,8 @@ interface Direction {
   queued: number;
   /** The first acknowledgement number the peer sent before we saw data here (-1: none yet). */
   firstAck: number;
+  /** ISN+1 of every SYN seen on this direction before data (a few), to match a SYN-ACK against. */
+  synNext: number[];
 }
 
 interface Conn {
@@ -93,7 +95,7 @@ const MAX_ACK_AHEAD = 16 << 20;
 const WELL_KNOWN = new Set([21, 25, 53, 80, 81, 110, 143, 443, 587, 993, 995, 1080, 3128, 3306, 5432, 6379, 8000, 8008, 8080, 8081, 8088, 8443, 8888, 9200]);
 
 function newDirection(dir: StreamDirection): Direction {
-  return { dir, started: false, nextSeq: 0, nextOffset: 0, gapPending: false, finOffset: -1, closed: false, queue: [], queued: 0, firstAck: -1 };
+  return { dir, started: false, nextSeq: 0, nextOffset: 0, gapPending: false, finOffset: -1, closed: false, queue: [], queued: 0, firstAck: -1, synNext: [] };
 }
 
 function endpointKey(addr: Buffer, port: number): string {
@@ -221,6 +223,7 @@ export class TcpReassembler {
     if (ackf && !other.started && other.firstAck < 0) other.firstAck = p.ack;
     if (syn) {
       conn.sawSyn = true;
+      if (!ackf && d.synNext.length < 32) d.synNext.push((p.seq + 1) >>> 0);
       if (!d.started) {
         d.started = true;
         d.nextSeq = (p.seq + 1) >>> 0;
@@ -230,8 +233,8 @@ export class TcpReassembler {
         d.nextSeq = (p.seq + 1) >>> 0;
         this.c.tcp_syn_rebased++;
       }
-      if (ackf && p.ack !== 0 && other.started && other.nextOffset === 0 && other.queue.length === 0 && other.nextSeq !== p.ack) {
-        // The SYN-ACK names the client ISN the server accepted.
+      if (ackf && other.started && other.nextOffset === 0 && other.queue.length === 0 && other.nextSeq !== p.ack && other.synNext.includes(p.ack)) {
+        // The SYN-ACK names which of the client's SYNs the server accepted.
         other.nextSeq = p.ack;
         this.c.tcp_syn_rebased++;
       }
