@@ -32,6 +32,8 @@ export interface Rule {
   /** Key shared by rules with the same targets and exclusions over request data that does not
    * change while a phase runs: their collected entries are reused within the transaction. */
   targetKey?: string;
+  /** targetKey + transformation chain: key of the rule-level prefilter's joined values. */
+  joinKey?: string;
   operator?: Operator;
   negated: boolean;
   transforms: Transformation[];

@@ -26,6 +26,7 @@ interface VarRecord {
 }
 
 const NO_ENTRIES: Entry[] = [];
+const NO_SPECS: VariableSpec[] = [];
 
 interface TargetRemoval {
   kind: 'id' | 'tag' | 'msg';
@@ -192,7 +193,7 @@ export class Transaction {
   }
 
   private evalChain(starter: Rule): boolean {
-    this.matchedVars = [];
+    if (this.matchedVars.length > 0) this.matchedVars = [];
     this.points = 0;
     for (let r: Rule | undefined = starter; r; r = r.next) {
       if (!this.evalRule(r)) return false;
@@ -278,7 +279,7 @@ export class Transaction {
   private joined = new Map<string, JoinedValues>();
 
   private joinedValues(rule: Rule, entries: Entry[]): JoinedValues {
-    const key = (rule.targetKey as string) + '\u0001' + rule.transformKey;
+    const key = rule.joinKey as string;
     let j = this.joined.get(key);
     if (j === undefined) {
       const parts: string[] = [];
@@ -338,7 +339,7 @@ export class Transaction {
   }
 
   private targetRemovalsFor(rule: Rule): VariableSpec[] {
-    if (this.targetRemovals.length === 0) return [];
+    if (this.targetRemovals.length === 0) return NO_SPECS;
     const out: VariableSpec[] = [];
     const starter = rule.starter;
     for (const t of this.targetRemovals) {

@@ -400,6 +400,7 @@ function finalizeChain(r: Rule): void {
     const names = x.transforms.map((t) => t.name.toLowerCase());
     x.prefixKeys = names.map((_n, i) => names.slice(0, i + 1).join(','));
     x.transformKey = names.join(',');
+    x.joinKey = x.targetKey === undefined ? undefined : x.targetKey + '\u0001' + x.transformKey;
   }
 }
 
