@@ -116,11 +116,18 @@ w.close();
 const size = fs.statSync(file).size;
 console.log(`generated ${file}: ${(size / 1e6).toFixed(0)} MB, ${CONNS} connections, ${expectedTx} transactions, ${(payloadBytes / 1e6).toFixed(0)} MB of TCP payload (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
 
+/** Wall-clock and CPU-time rates (CPU time of this process: steadier on a shared machine). */
 function timed(label: string, fn: () => { packets: number; extra: string }): void {
+  const c0 = process.cpuUsage();
   const s = process.hrtime.bigint();
   const res = fn();
   const sec = Number(process.hrtime.bigint() - s) / 1e9;
-  console.log(`${label.padEnd(40)} ${(size / sec / 1e6).toFixed(0).padStart(5)} MB/s of pcap  ${(payloadBytes / sec / 1e6).toFixed(0).padStart(5)} MB/s of payload  ${(res.packets / sec / 1e6).toFixed(2)} Mpkt/s  ${res.extra}`);
+  const c = process.cpuUsage(c0);
+  const cpu = (c.user + c.system) / 1e6;
+  console.log(
+    `${label.padEnd(34)} ${(size / sec / 1e6).toFixed(0).padStart(5)} MB/s of pcap (wall), ${(size / cpu / 1e6).toFixed(0).padStart(5)} MB per CPU-s; ` +
+      `${(payloadBytes / cpu / 1e6).toFixed(0).padStart(5)} MB payload per CPU-s; ${(res.packets / cpu / 1e6).toFixed(2)} Mpkt per CPU-s  ${res.extra}`,
+  );
 }
 
 try {
