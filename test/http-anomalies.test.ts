@@ -131,3 +131,13 @@ test('NUL bytes and binary junk anywhere do not throw', () => {
   ]);
   assert.ok(reqs(ev).length >= 1);
 });
+
+test('a flood of pipelined requests without responses keeps a bounded queue', () => {
+  const many = 'GET /x HTTP/1.1\r\n\r\n'.repeat(5000);
+  const ev = runSession([{ dir: 'to_server', data: many }, { dir: 'to_client', data: 'HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n' }]);
+  assert.equal(reqs(ev).length, 5000);
+  const r = ev.flatMap((e) => (e.kind === 'http-response' ? [e.tx] : []));
+  assert.equal(r.length, 1);
+  // The response pairs with the oldest request still remembered.
+  assert.ok(r[0].index >= 5000 - 1024);
+});

@@ -11,6 +11,9 @@ export type HttpSessionEvent =
   | { kind: 'http-response'; tx: HttpTransaction }
   | { kind: 'stream'; chunk: StreamChunk };
 
+/** Requests waiting for their response, at most (pipelining floods stay bounded). */
+const MAX_PENDING = 1024;
+
 export interface HttpSessionOptions {
   limits?: Partial<HttpParserLimits>;
   /** Cap of decoded (decompressed) response bodies. */
@@ -45,7 +48,7 @@ export class HttpSession {
   private readonly maxHeld: number;
   /** Where each direction's raw stream continues after the switch. */
   private rawNext: Record<StreamDirection, number> = { to_server: 0, to_client: 0 };
-  counters = { requests: 0, responses: 0, anomalies: 0, tunnels: 0 };
+  counters = { requests: 0, responses: 0, anomalies: 0, tunnels: 0, pendingDropped: 0 };
 
   constructor(
     readonly flow: FlowInfo,
@@ -139,6 +142,11 @@ export class HttpSession {
   // ---- requests -----------------------------------------------------------------------------
 
   private newPending(): Pending {
+    if (this.queue.length >= MAX_PENDING) {
+      // Thousands of requests and no response: stop remembering the oldest (already emitted).
+      this.queue.shift();
+      this.counters.pendingDropped++;
+    }
     const tx: HttpTransaction = { flow: this.flow, index: this.txCount++, anomalies: [] };
     if (this.flow.tls) tx.tlsLink = this.flow.tlsLink ?? 'none';
     const p: Pending = { tx, reqEmitted: false, wantsTunnel: false };
