@@ -123,7 +123,9 @@ function finish(
   seq: number,
 ): Incident {
   const rules = scored.rules.map((r) => ({ ...r, matched: redactor.matched(r.target, r.matched) }));
-  const partial = { ...base, rules, score: scored.score, threshold: scored.threshold, severity: severityOf(rules), summary: summaryOf(rules) };
+  // A client's command line often carries the same credentials it sends (curl -H 'Authorization: ...').
+  const process = { ...base.process, cmdline: base.process.cmdline.map((a) => redactor.argument(a)) };
+  const partial = { ...base, process, rules, score: scored.score, threshold: scored.threshold, severity: severityOf(rules), summary: summaryOf(rules) };
   const keys = incidentKeys(partial);
   return { ...partial, ...keys, id: incidentId(keys.repeatKey, base.timeMs, seq) };
 }

@@ -124,6 +124,17 @@ export class Redactor {
     return Buffer.from(text, 'latin1');
   }
 
+  /**
+   * A command-line argument: secret values seen in the traffic are removed, and so is the value of
+   * `--password=x`, `token=x`, `Authorization: x` style arguments whose name is a secret field or header.
+   */
+  argument(arg: string): string {
+    if (!this.enabled) return arg;
+    const m = /^(-{0,2}([A-Za-z0-9_.-]+)\s*[=:]\s*)(.+)$/s.exec(arg);
+    if (m && (this.isSecretField(m[2]) || this.isSecretHeader(m[2]))) return m[1] + this.replacement;
+    return this.matched('', arg);
+  }
+
   /** Matched data of a rule: removed wholesale when its target is secret, else secret values removed from it. */
   matched(target: string, matched: string): string {
     if (!this.enabled) return matched;
