@@ -183,3 +183,22 @@ test('redaction: credentials are replaced in incidents and EVE, the attack is st
   const eveText = fs.readFileSync(eve, 'utf8');
   for (const s of ['sk-live', 'cafe-babe', 'hunter2']) assert.ok(!eveText.includes(s), `${s} leaked into EVE`);
 });
+
+test("redaction: credentials on the client's command line are removed from its incident", async () => {
+  // A client that keeps running a moment (its /proc command line is read) with secrets in argv.
+  const py = [
+    'import sys, time, urllib.request',
+    'req = urllib.request.Request(sys.argv[1], data=sys.argv[3].encode(), headers={"Authorization": sys.argv[2]})',
+    'urllib.request.urlopen(req).read()',
+    'time.sleep(0.5)',
+  ].join('\n');
+  const url = `http://127.0.0.1:${port}/cmdline-redact`;
+  const r = await ns.run('python3', ['-c', py, url, 'Bearer sk-live-argv-5678', "user=admin'%20OR%201%3D1--&password=argv-pw-secret", '--api_key=argv-key-secret']);
+  assert.equal(r.code, 0, r.stderr);
+  const inc = await waitFor(() => incidents(stream.events).find((i) => i.request?.uri === '/cmdline-redact' && i.connection?.direction === 'DIRECTION_OUTBOUND'), 'the client incident');
+  assert.equal(inc.process!.pid, r.pid);
+  const argv = inc.process!.cmdline.join(' ');
+  assert.match(argv, /cmdline-redact/, 'the command line was read');
+  for (const s of ['sk-live-argv', 'argv-pw-secret', 'argv-key-secret']) assert.ok(!argv.includes(s), `${s} in ${argv}`);
+  assert.match(argv, /--api_key=\[REDACTED\]/);
+});
