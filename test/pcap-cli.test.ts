@@ -48,6 +48,23 @@ test('pcap-info lists flows, transactions and counters', () => {
   assert.equal(counters.tcp_flows, 2);
 });
 
+test('pcap-info --no-midstream ignores flows without a handshake', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'proctap-pcapinfo-'));
+  const file = path.join(dir, 'mid.pcap');
+  const w = new PcapWriter(1);
+  const full = new TcpConversation(w, { addr: '10.9.1.1', port: 41000 }, { addr: '10.9.1.2', port: 80 });
+  full.handshake();
+  full.send(true, 'GET /full HTTP/1.1\r\n\r\n');
+  const mid = new TcpConversation(w, { addr: '10.9.1.1', port: 41001 }, { addr: '10.9.1.2', port: 80 });
+  mid.send(true, 'GET /midstream HTTP/1.1\r\n\r\n'); // no handshake in the capture
+  fs.writeFileSync(file, w.toBuffer());
+  assert.match(cli(file).stdout, /flows: 2 \(2 HTTP\)/);
+  const r = cli(file, '--no-midstream', '--http');
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, /flows: 1 \(1 HTTP\)/);
+  assert.doesNotMatch(r.stdout, /midstream HTTP/);
+});
+
 test('pcap-info: missing file and non-pcap file exit 2 with the reason', () => {
   const missing = cli('/nonexistent/x.pcap');
   assert.equal(missing.status, 2);

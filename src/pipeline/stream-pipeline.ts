@@ -66,6 +66,8 @@ export interface PipelineCounters {
   http_anomalies: number;
   http_tunnels: number;
   http_resyncs: number;
+  /** Requests forgotten unanswered (over 1024 waiting on one connection). */
+  http_pending_dropped: number;
   stream_chunks: number;
   memory_used_bytes: number;
   memory_peak_bytes: number;
@@ -91,6 +93,7 @@ export class StreamPipeline implements FlowSink {
     http_anomalies: 0,
     http_tunnels: 0,
     http_resyncs: 0,
+    http_pending_dropped: 0,
     stream_chunks: 0,
   };
 
@@ -254,6 +257,8 @@ export class StreamPipeline implements FlowSink {
   private collect(s: HttpSession): void {
     this.c.http_anomalies += s.counters.anomalies;
     this.c.http_tunnels += s.counters.tunnels;
+    this.c.http_pending_dropped += s.counters.pendingDropped;
+    s.counters.pendingDropped = 0;
     const pc = s.parserCounters();
     this.c.http_resyncs += pc.req.resyncs + pc.resp.resyncs;
     s.counters.anomalies = 0;

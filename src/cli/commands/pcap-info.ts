@@ -26,7 +26,8 @@ export function register(program: Command): void {
     .argument('<pcap>', 'classic pcap file (Ethernet, Linux cooked SLL/SLL2, raw IP, null/loopback; IPv4/IPv6; VLAN)')
     .option('--http', 'list every HTTP transaction (method, URI, status, body sizes, anomalies)')
     .option('--json', 'one JSON object per line: flows, transactions, then the counters')
-    .action((pcap: string, o: { http?: boolean; json?: boolean }) => {
+    .option('--no-midstream', "ignore TCP flows whose handshake is not in the capture (Suricata's default)")
+    .action((pcap: string, o: { http?: boolean; json?: boolean; midstream: boolean }) => {
       if (!fs.existsSync(pcap)) throw new UsageError(`no such pcap file: ${pcap}`);
       const flows = new Map<string, FlowLine>();
       const txLines: string[] = [];
@@ -71,7 +72,7 @@ export function register(program: Command): void {
               line.end = ev.reason;
               break;
           }
-        });
+        }, { reassembly: { midstream: o.midstream } });
       } catch (e) {
         if (e instanceof PcapFormatError) throw new UsageError(e.message);
         throw e;
