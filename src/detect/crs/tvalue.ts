@@ -8,6 +8,8 @@ export interface TValue {
   buf?: Buffer;
   /** s lower-cased (latin1), for the literal prefilter, once computed. */
   lower?: string;
+  /** The raw bytes (latin1), for native calls that take bytes (libinjection). */
+  bytes?: Buffer;
   /** charMask(lower), once computed. */
   mask?: number;
 }

@@ -2,6 +2,7 @@
 // With `capture`, TX:0 gets the fingerprint.
 import { registerOperator } from './registry';
 import { libinjection } from './libinjection';
+import type { TValue } from '../tvalue';
 import type { Transaction } from '../transaction';
 
 registerOperator('detectSQLi', (arg) => {
@@ -9,8 +10,8 @@ registerOperator('detectSQLi', (arg) => {
   return {
     name: 'detectSQLi',
     arg,
-    evaluate(tx: Transaction, v: { s: string }) {
-      const fp = li.detectSqli(Buffer.from(v.s, 'latin1'));
+    evaluate(tx: Transaction, v: TValue) {
+      const fp = li.detectSqli(v.bytes ?? (v.bytes = Buffer.from(v.s, 'latin1')));
       if (fp === null) return false;
       if (tx.capturing) tx.setCaptures([fp]);
       return true;

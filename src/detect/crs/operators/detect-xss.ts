@@ -1,14 +1,15 @@
 // @detectXSS: libinjection's XSS detector (Debian libmodsecurity3's copy, via our addon).
 import { registerOperator } from './registry';
 import { libinjection } from './libinjection';
+import type { TValue } from '../tvalue';
 
 registerOperator('detectXSS', (arg) => {
   const li = libinjection();
   return {
     name: 'detectXSS',
     arg,
-    evaluate(_tx: unknown, v: { s: string }) {
-      return li.detectXss(Buffer.from(v.s, 'latin1'));
+    evaluate(_tx: unknown, v: TValue) {
+      return li.detectXss(v.bytes ?? (v.bytes = Buffer.from(v.s, 'latin1')));
     },
   };
 });

@@ -19,10 +19,13 @@ export function phraseOperator(name: string, arg: string, phrases: string[]) {
     memo.set(src, re);
   }
   const matcher = re;
+  // a value shorter than every phrase cannot contain one (many values are short: ids, flags)
+  const minLen = list.length === 0 ? Infinity : Math.min(...list.map((p) => p.length));
   return {
     name,
     arg,
     evaluate(tx: Transaction, v: TValue) {
+      if (v.s.length < minLen) return false;
       if (!tx.capturing) return matcher.test(bufOf(v));
       const m = matcher.exec(bufOf(v)) as unknown as Buffer[] | null;
       if (!m) return false;
