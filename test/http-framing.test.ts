@@ -212,3 +212,17 @@ test('many pipelined requests pair in order with their responses across any chun
     assert.equal(t.response!.status, i % 5 === 4 ? 304 : 200);
   });
 });
+
+test('a response seen before the end of its request head (capture skew) still pairs with it', () => {
+  const ev = stable([
+    { dir: 'to_server', data: 'GET /skew HTTP/1.1\r\nHost: h\r\n' },
+    { dir: 'to_client', data: 'HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok' },
+    { dir: 'to_server', data: '\r\n' },
+  ]);
+  const r = resps(ev);
+  assert.equal(r.length, 1);
+  assert.equal(r[0].request!.uri, '/skew');
+  assert.equal(r[0].request!.complete, true);
+  assert.ok(!kinds(r[0]).includes('unsolicited_response'));
+  assert.deepEqual(ev.map((e) => e.kind), ['http-request', 'http-response']);
+});

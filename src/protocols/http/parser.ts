@@ -179,6 +179,11 @@ export class HttpMessageParser {
     return this.state === START && this.accLen === 0;
   }
 
+  /** Reading a start line or headers. */
+  get inHead(): boolean {
+    return this.state === HEAD;
+  }
+
   /** The message whose head has been parsed and whose body is being read, if any. */
   get current(): HttpMessage | undefined {
     return this.msg;

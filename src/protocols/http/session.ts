@@ -63,7 +63,7 @@ export class HttpSession {
 
   /** Bytes held by the parsers and the tunnel wait buffer. */
   get heldBytesTotal(): number {
-    return this.req.held + this.resp.held + this.heldBytes;
+    return this.req.held + this.resp.held + this.heldBytes + this.respHeldBytes;
   }
 
   parserCounters() {
@@ -82,13 +82,43 @@ export class HttpSession {
       }
       this.feed(this.req, chunk);
     } else {
+      if (this.respHeld.length > 0 || (this.resp.idle && this.req.inHead && !this.queue.some((q) => !q.respHead))) {
+        // A response starting while its request's head is still arriving: the capture saw the
+        // two directions slightly out of order. Wait (bounded) for the request head.
+        this.holdResponse(chunk);
+        return;
+      }
       this.feed(this.resp, chunk);
+    }
+  }
+
+  private respHeld: StreamChunk[] = [];
+  private releaseAfterRequest = false;
+  private respHeldBytes = 0;
+
+  private holdResponse(chunk: StreamChunk): void {
+    this.respHeld.push({ ...chunk, data: Buffer.from(chunk.data) });
+    this.respHeldBytes += chunk.data.length;
+    if (this.respHeldBytes > this.maxHeld) this.releaseResponses();
+  }
+
+  private releaseResponses(): void {
+    const held = this.respHeld;
+    this.respHeld = [];
+    this.respHeldBytes = 0;
+    for (const c of held) {
+      if (this.tunnel) this.raw(c);
+      else this.feed(this.resp, c);
     }
   }
 
   private feed(p: HttpMessageParser, chunk: StreamChunk): void {
     if (chunk.gapBefore && chunk.offset <= p.nextOffset) p.gap(0, chunk.timeMs);
     const used = p.execute(chunk.data, chunk.offset, chunk.timeMs);
+    if (this.releaseAfterRequest && p === this.req) {
+      this.releaseAfterRequest = false;
+      this.releaseResponses();
+    }
     const before = p.takeUnconsumed();
     if (used >= chunk.data.length && !before) return;
     let data = chunk.data.subarray(used);
@@ -160,6 +190,8 @@ export class HttpSession {
     this.byReq.set(m, p);
     p.tx.request = toRequest(m);
     if (m.method === 'CONNECT' || headerValues(m, 'upgrade').length > 0) p.wantsTunnel = true;
+    // Held response bytes go in once this request's bytes are parsed (see feed).
+    if (this.respHeld.length > 0) this.releaseAfterRequest = true;
     return 'body';
   }
 
@@ -289,6 +321,7 @@ export class HttpSession {
 
   /** End of the connection: read-until-close bodies complete; anything unfinished is handed over cut short. */
   end(timeMs: number): void {
+    if (this.respHeld.length > 0) this.releaseResponses();
     if (this.tunnel) return;
     if (this.held.length > 0) {
       this.req.resume();
