@@ -83,8 +83,9 @@ test('processes include by executable glob (user space): only the node client is
   const exe = fs.realpathSync(process.execPath);
   await setConfig(`processes: { mode: include, exe: [${JSON.stringify(exe.replace(/node$/, 'no?e'))}] }`);
   // A client that lives a moment after its request: executable paths come from /proc, which a
-  // process that already exited no longer has (README: exe filters and short-lived processes).
-  const js = `require('http').get('http://127.0.0.1:${port}/include-exe?id=1%27%20OR%20%271%27=%271', (r) => { r.resume(); setTimeout(() => process.exit(0), 500); })`;
+  // process that already exited no longer has (README: exe filters and short-lived processes); 3 s
+  // leaves room for a busy agent's decode lag.
+  const js = `require('http').get('http://127.0.0.1:${port}/include-exe?id=1%27%20OR%20%271%27=%271', (r) => { r.resume(); setTimeout(() => process.exit(0), 3000); })`;
   const client = await ns.run(process.execPath, ['-e', js]);
   assert.equal(client.code, 0, client.stderr);
   const out = await waitFor(() => incidents(stream.events).find((i) => i.request?.uri.startsWith('/include-exe?')), 'the node client incident');
@@ -190,7 +191,7 @@ test("redaction: credentials on the client's command line are removed from its i
     'import sys, time, urllib.request',
     'req = urllib.request.Request(sys.argv[1], data=sys.argv[3].encode(), headers={"Authorization": sys.argv[2]})',
     'urllib.request.urlopen(req).read()',
-    'time.sleep(0.5)',
+    'time.sleep(3)',
   ].join('\n');
   const url = `http://127.0.0.1:${port}/cmdline-redact`;
   const r = await ns.run('python3', ['-c', py, url, 'Bearer sk-live-argv-5678', "user=admin'%20OR%201%3D1--&password=argv-pw-secret", '--api_key=argv-key-secret']);
