@@ -9,7 +9,7 @@ import { listSide, planGroups, prefilterable, type Group, type GroupPlan } from 
 import { applyStateActions, endpoints, flowbitsOk, flowintOk, streamSizeOk, xbitsOk, type Endpoints } from './rule-state';
 import { evidenceText } from './bytes';
 import type { ClassTable } from './classification';
-import { inspectItems, newBufferCaches, newInspectContext, type InspectContext } from './inspect';
+import { inspectItems, newBufferCaches, newInspectContext, type BufferCaches, type InspectContext } from './inspect';
 import { numCompare } from './num-compare';
 import { prefilterFactory, type MultiPattern, type PrefilterEngine } from './prefilter';
 import { HyperscanMatcher, type HsAddon } from './prefilter/hyperscan';
@@ -47,6 +47,31 @@ export function hostAddressVars(flow: FlowInfo): Record<string, string> | undefi
   if (flow.localRole === 'client') return { HOME_NET: flow.client.addr, EXTERNAL_NET: flow.server.addr };
   if (flow.localRole === 'server') return { HOME_NET: flow.server.addr, EXTERNAL_NET: flow.client.addr };
   return undefined;
+}
+
+/** What verifying one HTTP candidate needs from its match call. */
+interface HttpVerify {
+  dir: Direction;
+  flow: FlowInfo;
+  ends: Endpoints;
+  env: AddressEnv;
+  now: number;
+  caches: BufferCaches;
+  getList: (l: InspectList, side: Direction) => Buffer[] | null;
+}
+
+/** What verifying one stream candidate needs from its match call. */
+interface StreamVerify {
+  dir: Direction;
+  flow: FlowInfo;
+  ends: Endpoints;
+  env: AddressEnv;
+  now: number;
+  caches: BufferCaches;
+  data: Buffer;
+  tailLen: number;
+  joined: () => Buffer;
+  appProto?: string;
 }
 
 /** Which rules take part: by ET category (msg prefix), classtype, or rule file. Empty = all. */
@@ -153,20 +178,6 @@ export class SuricataEngine {
 
   counters(): Record<string, number> {
     return { ...this.stats };
-  }
-
-  /** Verifies one candidate; an exception in a keyword costs that rule, never the caller. */
-  private guarded(r: Rule, f: () => EtMatch | undefined): EtMatch | undefined {
-    this.stats.candidates++;
-    try {
-      const m = f();
-      if (m) this.stats.alerts++;
-      return m;
-    } catch (e) {
-      this.stats.errors++;
-      this.lastError = `sid ${r.sid} (${r.file}:${r.line}): ${(e as Error).message}`;
-      return undefined;
-    }
   }
 
   /** Number of prefilter groups (multi-pattern databases) built. */
@@ -291,27 +302,47 @@ export class SuricataEngine {
     const env = this.env(opts.addressVars);
     const caches = newBufferCaches();
     const out: EtMatch[] = [];
+    const vc: HttpVerify = { dir, flow, ends, env, now, caches, getList };
     for (const r of cands) {
-      const m = this.guarded(r, () => {
-        if (!this.headerMatches(r, ends, env)) return undefined;
-        if (r.flow.notEstablished) return undefined;
-        if (!flowbitsOk(this.state, r, flow.id)) return undefined;
-        if (r.xbits.length && !xbitsOk(this.state, r, ends, now)) return undefined;
-        if (r.flowint.length && !flowintOk(this.state, r, flow.id)) return undefined;
-        if (r.streamSize && !streamSizeOk(r, flow)) return undefined;
-        const ctx = newInspectContext(caches);
-        let evidence: { buffer: string; matched: string } | undefined;
-        for (let li = 0; li < r.lists.length; li++) {
-          const l = r.lists[li];
-          const res = inspectList(l, getList(l, listSide(l, dir)), ctx);
-          if (!res) return undefined;
-          if (res !== true && (!evidence || li === r.fast?.list)) evidence = { buffer: l.buffer.name, matched: res };
-        }
-        return this.fire(r, dir, flow, ends, now, 'http', evidence);
-      });
-      if (m) out.push(m);
+      this.stats.candidates++;
+      let m: EtMatch | undefined;
+      try {
+        m = this.verifyHttp(r, vc);
+      } catch (e) {
+        this.noteError(r, e);
+        continue;
+      }
+      if (m) {
+        this.stats.alerts++;
+        out.push(m);
+      }
     }
     return out;
+  }
+
+  /** All conditions of an HTTP rule on one transaction side; fires it when they hold. */
+  private verifyHttp(r: Rule, v: HttpVerify): EtMatch | undefined {
+    const { dir, flow, ends, now } = v;
+    if (!this.headerMatches(r, ends, v.env)) return undefined;
+    if (r.flow.notEstablished) return undefined;
+    if (!flowbitsOk(this.state, r, flow.id)) return undefined;
+    if (r.xbits.length && !xbitsOk(this.state, r, ends, now)) return undefined;
+    if (r.flowint.length && !flowintOk(this.state, r, flow.id)) return undefined;
+    if (r.streamSize && !streamSizeOk(r, flow)) return undefined;
+    const ctx = newInspectContext(v.caches);
+    let evidence: { buffer: string; matched: string } | undefined;
+    for (let li = 0; li < r.lists.length; li++) {
+      const l = r.lists[li];
+      const res = inspectList(l, v.getList(l, listSide(l, dir)), ctx);
+      if (!res) return undefined;
+      if (res !== true && (!evidence || li === r.fast?.list)) evidence = { buffer: l.buffer.name, matched: res };
+    }
+    return this.fire(r, dir, flow, ends, now, 'http', evidence);
+  }
+
+  private noteError(r: Rule, e: unknown): void {
+    this.stats.errors++;
+    this.lastError = `sid ${r.sid} (${r.file}:${r.line}): ${(e as Error).message}`;
   }
 
   /**
@@ -355,30 +386,45 @@ export class SuricataEngine {
     const now = opts.nowMs ?? chunk.timeMs;
     const caches = newBufferCaches();
     const out: EtMatch[] = [];
+    const vc: StreamVerify = { dir, flow, ends, env, now, caches, data, tailLen, joined, appProto: opts.appProto };
     for (const r of cands) {
-      const m = this.guarded(r, () => {
-        if ((r.proto === 'http' || r.proto === 'http1') && opts.appProto !== 'http') return undefined;
-        if (!this.headerMatches(r, ends, env)) return undefined;
-        if (r.flow.notEstablished) return undefined;
-        if (r.dsize && !numCompare(r.dsize, data.length)) return undefined;
-        if (r.streamSize && !streamSizeOk(r, flow)) return undefined;
-        if (!flowbitsOk(this.state, r, flow.id)) return undefined;
-        if (r.xbits.length && !xbitsOk(this.state, r, ends, now)) return undefined;
-        if (r.flowint.length && !flowintOk(this.state, r, flow.id)) return undefined;
-        const anchored = this.anchored[r.idx] === 1 || tailLen === 0;
-        const buf = anchored ? data : joined();
-        const ctx = newInspectContext(caches);
-        let evidence: { buffer: string; matched: string } | undefined;
-        for (const l of r.lists) {
-          const res = inspectList(l, [buf], ctx);
-          if (!res || (!anchored && ctx.spanEnd <= tailLen)) return undefined;
-          if (res !== true && !evidence) evidence = { buffer: 'payload', matched: res };
-        }
-        return this.fire(r, dir, flow, ends, now, 'stream', evidence);
-      });
-      if (m) out.push(m);
+      this.stats.candidates++;
+      let m: EtMatch | undefined;
+      try {
+        m = this.verifyStream(r, vc);
+      } catch (e) {
+        this.noteError(r, e);
+        continue;
+      }
+      if (m) {
+        this.stats.alerts++;
+        out.push(m);
+      }
     }
     return out;
+  }
+
+  /** All conditions of a stream rule on one chunk (with the kept tail); fires it when they hold. */
+  private verifyStream(r: Rule, v: StreamVerify): EtMatch | undefined {
+    const { dir, flow, ends, now, data, tailLen } = v;
+    if ((r.proto === 'http' || r.proto === 'http1') && v.appProto !== 'http') return undefined;
+    if (!this.headerMatches(r, ends, v.env)) return undefined;
+    if (r.flow.notEstablished) return undefined;
+    if (r.dsize && !numCompare(r.dsize, data.length)) return undefined;
+    if (r.streamSize && !streamSizeOk(r, flow)) return undefined;
+    if (!flowbitsOk(this.state, r, flow.id)) return undefined;
+    if (r.xbits.length && !xbitsOk(this.state, r, ends, now)) return undefined;
+    if (r.flowint.length && !flowintOk(this.state, r, flow.id)) return undefined;
+    const anchored = this.anchored[r.idx] === 1 || tailLen === 0;
+    const buf = anchored ? data : v.joined();
+    const ctx = newInspectContext(v.caches);
+    let evidence: { buffer: string; matched: string } | undefined;
+    for (const l of r.lists) {
+      const res = inspectList(l, [buf], ctx);
+      if (!res || (!anchored && ctx.spanEnd <= tailLen)) return undefined;
+      if (res !== true && !evidence) evidence = { buffer: 'payload', matched: res };
+    }
+    return this.fire(r, dir, flow, ends, now, 'stream', evidence);
   }
 
   private headerMatches(r: Rule, e: Endpoints, env: AddressEnv): boolean {
