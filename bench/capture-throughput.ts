@@ -24,6 +24,8 @@ const RATE = arg('rate', 120_000);
 const FLOOD_SECONDS = arg('flood-seconds', 4);
 
 const nsName = `proctap-bench-${crypto.randomBytes(4).toString('hex')}`;
+// The flood client's process name, unique to this run (the sensor selects it by name).
+const FLOOD_COMM = `ptbf-${crypto.randomBytes(3).toString('hex')}`;
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'proctap-bench-'));
 const children: ChildProcess[] = [];
 
@@ -245,14 +247,14 @@ async function main() {
   // Paced flood of 64-byte writes.
   const src = path.join(tmp, 'flood.c');
   fs.writeFileSync(src, FLOOD);
-  sh('cc', ['-O2', '-o', path.join(tmp, 'ptbenchflood'), src]);
+  sh('cc', ['-O2', '-o', path.join(tmp, FLOOD_COMM), src]);
   for (const rate of [RATE, RATE * 2]) {
     const sink = inNs('python3', ['-c', SINK]);
     const sport = Number((await line(sink, /LISTEN (\d+)/))[1]);
-    const s = new Sensor({ https: false, filter: { include: { comms: ['ptbenchflood'] } }, processInfo: true, bpfStats: true });
+    const s = new Sensor({ https: false, filter: { include: { comms: [FLOOD_COMM] } }, processInfo: true, bpfStats: true });
     const st = counting(s);
     const cpu0 = process.cpuUsage();
-    const fl = inNs(path.join(tmp, 'ptbenchflood'), [String(sport), String(rate), String(FLOOD_SECONDS)]);
+    const fl = inNs(path.join(tmp, FLOOD_COMM), [String(sport), String(rate), String(FLOOD_SECONDS)]);
     const out = await finish(fl);
     await sleep(300);
     const send = s.programs().find((p) => p.name === 'pt_sock_send' || p.name === 'pt_sys_exit');

@@ -10,15 +10,20 @@ import { spawn } from 'node:child_process';
 import { Sensor, cgroup2Mount, type CaptureEvent } from '../src/capture';
 import { Netns, buildCClient, collectExit, describe, sleep, startPyServer } from './capture-helpers';
 
+// Process names unique to this run: tests of another run (or anyone's process) can never match.
+const RUN = crypto.randomBytes(3).toString('hex');
+const INCL = `pti-${RUN}`;
+const EXCL = `pte-${RUN}`;
+
 let ns: Netns;
 let clientDir: string;
 let inclBin: string;
 let exclBin: string;
 before(() => {
   ns = new Netns();
-  inclBin = buildCClient('ptincl');
+  inclBin = buildCClient(INCL);
   clientDir = path.dirname(inclBin);
-  exclBin = path.join(clientDir, 'ptexcl');
+  exclBin = path.join(clientDir, EXCL);
   fs.copyFileSync(inclBin, exclBin);
   fs.chmodSync(exclBin, 0o755);
 });
@@ -45,16 +50,16 @@ async function runClients(port: number, bins: string[]): Promise<number[]> {
 
 test('include by comm: only the included process is captured, everything else counts as filtered', async () => {
   const srv = await startPyServer(ns, '127.0.0.1', 'echo');
-  const sensor = new Sensor({ filter: { include: { comms: ['ptincl'] } } });
+  const sensor = new Sensor({ filter: { include: { comms: [INCL] } } });
   const evs = collect(sensor);
   try {
     const [inclPid, exclPid] = await runClients(srv.port, [inclBin, exclBin]);
     await sleep(150);
     const c = await sensor.close();
     assert.ok(evs.filter((e) => e.pid === inclPid && e.type === 'send').length === 5, describe(evs));
-    assert.deepEqual([...new Set(evs.map((e) => e.comm))], ['ptincl'], describe(evs));
+    assert.deepEqual([...new Set(evs.map((e) => e.comm))], [INCL], describe(evs));
     assert.ok(!evs.some((e) => e.pid === exclPid || e.pid === srv.child.pid));
-    // ptexcl's 10 socket ops and the server's 10 at least were filtered in the kernel.
+    // The excluded client's 10 socket ops and the server's 10 at least were filtered in the kernel.
     assert.ok(c.filtered >= 20, `filtered ${c.filtered}`);
   } finally {
     await sensor.close();
@@ -82,7 +87,7 @@ test('include by pid: only the server process', async () => {
 test('exclude by comm and pid inside the namespace: none of the excluded, filtered rises', async () => {
   const srv = await startPyServer(ns, '127.0.0.1', 'echo');
   const sensor = new Sensor({
-    filter: { include: { netns: [ns.inode] }, exclude: { comms: ['ptexcl'], pids: [srv.child.pid!] } },
+    filter: { include: { netns: [ns.inode] }, exclude: { comms: [EXCL], pids: [srv.child.pid!] } },
   });
   const evs = collect(sensor);
   try {
@@ -91,9 +96,9 @@ test('exclude by comm and pid inside the namespace: none of the excluded, filter
     await sleep(150);
     const c = await sensor.close();
     assert.equal(evs.filter((e) => e.pid === inclPid && e.type === 'send').length, 5, describe(evs));
-    assert.ok(!evs.some((e) => e.pid === exclPid || e.comm === 'ptexcl'), describe(evs));
+    assert.ok(!evs.some((e) => e.pid === exclPid || e.comm === EXCL), describe(evs));
     assert.ok(!evs.some((e) => e.pid === srv.child.pid), 'server pid excluded');
-    // 10 ops of ptexcl + 20 of the server
+    // 10 ops of the excluded client + 20 of the server
     assert.ok(c.filtered - before >= 30, `filtered rose by ${c.filtered - before}`);
   } finally {
     await sensor.close();
@@ -105,12 +110,12 @@ test('pure exclude mode: the excluded comm is never seen and each of its operati
   // Exclude mode with nothing included sees the whole host: capture no payload at all (maxBytes 0)
   // and keep only the events of this test's namespace.
   const srv = await startPyServer(ns, '127.0.0.1', 'echo');
-  const sensor = new Sensor({ maxBytes: 0, processInfo: false, filter: { exclude: { comms: ['ptexcl'] } } });
+  const sensor = new Sensor({ maxBytes: 0, processInfo: false, filter: { exclude: { comms: [EXCL] } } });
   const evs: CaptureEvent[] = [];
   let excludedSeen = 0;
   sensor.onEvents((b) => {
     for (const e of b) {
-      if (e.comm === 'ptexcl') excludedSeen++;
+      if (e.comm === EXCL) excludedSeen++;
       if (e.netnsIno === ns.inode) evs.push(e);
     }
   });
@@ -216,12 +221,12 @@ test('setFilter at run time switches what is captured', async () => {
   const evs = collect(sensor);
   try {
     const [first] = await runClients(srv.port, [inclBin]);
-    sensor.setFilter({ include: { comms: ['ptexcl'] } });
+    sensor.setFilter({ include: { comms: [EXCL] } });
     const [second, third] = await runClients(srv.port, [inclBin, exclBin]);
     await sleep(150);
     await sensor.close();
     assert.equal(evs.filter((e) => e.pid === first && e.type === 'send').length, 5, describe(evs));
-    assert.ok(!evs.some((e) => e.pid === second), 'ptincl after the switch is filtered');
+    assert.ok(!evs.some((e) => e.pid === second), 'the include-named client after the switch is filtered');
     assert.equal(evs.filter((e) => e.pid === third && e.type === 'send').length, 5);
   } finally {
     await sensor.close();
@@ -263,8 +268,8 @@ test("the sensor's own process is never captured, even when included", async () 
 
 test('two sensors side by side keep their own filters, rings and counters', async () => {
   const srv = await startPyServer(ns, '127.0.0.1', 'echo');
-  const a = new Sensor({ filter: { include: { comms: ['ptincl'] } } });
-  const b = new Sensor({ filter: { include: { comms: ['ptexcl'] } } });
+  const a = new Sensor({ filter: { include: { comms: [INCL] } } });
+  const b = new Sensor({ filter: { include: { comms: [EXCL] } } });
   const ea = collect(a);
   const eb = collect(b);
   try {
