@@ -371,21 +371,24 @@ export class Transaction {
     }
     const hit = cache.get(rule.transformKey);
     if (hit) return hit;
-    let cur = e.value;
-    let key = '';
+    let tv: TValue | undefined;
     let i = 0;
     // resume from the longest cached prefix of the chain
     for (let k = ts.length - 1; k >= 0; k--) {
-      const pk = rule.prefixKeys[k];
-      const pv = cache.get(pk);
-      if (pv) { cur = pv.s; i = k + 1; key = pk; break; }
+      const pv = cache.get(rule.prefixKeys[k]);
+      if (pv) { tv = pv; i = k + 1; break; }
+    }
+    if (!tv) {
+      tv = cache.get('');
+      if (!tv) { tv = this.intern(e.value); cache.set('', tv); }
     }
     for (; i < ts.length; i++) {
-      cur = ts[i].fn(cur);
-      key = rule.prefixKeys[i];
-      cache.set(key, this.intern(cur));
+      const next = ts[i].fn(tv.s);
+      // most steps change nothing: keep the same value object (and its buffers) then
+      if (next !== tv.s) tv = this.intern(next);
+      cache.set(rule.prefixKeys[i], tv);
     }
-    return cache.get(rule.transformKey) as TValue;
+    return tv;
   }
 
   /** multiMatch: the value before and after each transformation (unchanged steps skipped),
