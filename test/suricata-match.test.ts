@@ -294,3 +294,17 @@ test('flowint counts per flow and compares', () => {
   assert.deepEqual(got, [[], [], [2], [2]]);
   assert.deepEqual(sids(engine.matchRequest(tx({ uri: '/x', flow: f }))), []);
 });
+
+test('repeated headers are folded as libhtp does (one entry, values joined by ", ")', () => {
+  const { engine } = loadRulesText(
+    [
+      'alert http any any -> any any (http.header; content:"X-A: 1, 2|0d 0a|"; sid:1;)',
+      'alert http any any -> any any (http.header_names; content:"|0d 0a|Host|0d 0a|X-A|0d 0a 0d 0a|"; startswith; endswith; sid:2;)',
+      'alert http any any -> any any (http.user_agent; content:"a, b"; bsize:4; sid:3;)',
+    ].join('\n'),
+  );
+  const t = tx({ uri: '/', reqHeaders: [['Host', 'h'], ['X-A', '1'], ['User-Agent', 'a'], ['x-a', '2'], ['User-Agent', 'b']] });
+  assert.deepEqual(sids(engine.matchRequest(t)), [1, 3]);
+  const t2 = tx({ uri: '/', reqHeaders: [['Host', 'h'], ['X-A', '1'], ['x-a', '2']] });
+  assert.deepEqual(sids(engine.matchRequest(t2)), [1, 2]);
+});

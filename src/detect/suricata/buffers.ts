@@ -27,11 +27,31 @@ function side(tx: HttpTransaction, dir: Direction): HttpRequest | HttpResponse |
   return dir === 'to_server' ? tx.request : tx.response;
 }
 
+/**
+ * Headers as libhtp's table holds them: one entry per name (case-insensitive), first spelling and
+ * position, repeated values joined with ", ".
+ */
+function folded(headers: HttpHeader[]): HttpHeader[] {
+  const seen = new Map<string, HttpHeader>();
+  const out: HttpHeader[] = [];
+  for (const h of headers) {
+    const k = h.name.toLowerCase();
+    const prev = seen.get(k);
+    if (prev) prev.value += ', ' + h.value;
+    else {
+      const e = { name: h.name, value: h.value };
+      seen.set(k, e);
+      out.push(e);
+    }
+  }
+  return out;
+}
+
 /** http.header: "Name: value\r\n" per header, without Cookie (requests) / Set-Cookie (responses), as Suricata builds it. */
 function headersBuf(headers: HttpHeader[], dir: Direction): Buffer | undefined {
   const skip = dir === 'to_server' ? 'cookie' : 'set-cookie';
   let s = '';
-  for (const h of headers) if (h.name.toLowerCase() !== skip) s += `${h.name}: ${h.value}\r\n`;
+  for (const h of folded(headers)) if (h.name.toLowerCase() !== skip) s += `${h.name}: ${h.value}\r\n`;
   return s ? Buffer.from(s, 'latin1') : undefined;
 }
 
@@ -138,7 +158,7 @@ const entries: BufferEntry[] = [
     get: (tx, d) => {
       const s = side(tx, d);
       if (!s || !s.headers.length) return undefined;
-      return Buffer.from('\r\n' + s.headers.map((h) => h.name + '\r\n').join('') + '\r\n', 'latin1');
+      return Buffer.from('\r\n' + folded(s.headers).map((h) => h.name + '\r\n').join('') + '\r\n', 'latin1');
     },
   },
   {
@@ -146,14 +166,14 @@ const entries: BufferEntry[] = [
     dirs: TS,
     priority: 2,
     multi: true,
-    get: (tx) => tx.request?.headers.map((h) => Buffer.from(`${h.name}: ${h.value}`, 'latin1')),
+    get: (tx) => (tx.request ? folded(tx.request.headers).map((h) => Buffer.from(`${h.name}: ${h.value}`, 'latin1')) : undefined),
   },
   {
     name: 'http.response_header',
     dirs: TC,
     priority: 2,
     multi: true,
-    get: (tx) => tx.response?.headers.map((h) => Buffer.from(`${h.name}: ${h.value}`, 'latin1')),
+    get: (tx) => (tx.response ? folded(tx.response.headers).map((h) => Buffer.from(`${h.name}: ${h.value}`, 'latin1')) : undefined),
   },
   { name: 'http.host', dirs: TS, priority: 2, multi: false, get: (tx) => (tx.request ? hostname(tx.request) : undefined) },
   { name: 'http.host.raw', dirs: TS, priority: 2, multi: false, get: hdr('host') },
