@@ -5,15 +5,20 @@
 // it keeps is bounded (start line and header block, chunk-size lines, the stored part of a body).
 // Malformed input never throws: each oddity becomes an anomaly on the message, and the parser
 // either carries on the way common servers would or resynchronises at the next start line.
-import type { HttpAnomaly, HttpAnomalyKind, HttpBodyFraming, HttpHeader } from './types';
-import { isKnownMethod, TOKEN_TABLE } from './methods';
+import { isKnownMethod } from './methods';
+import { anomaly, newMessage, EMPTY, type HttpMessage } from './message';
+import { parseRequestLine, parseStatusLine } from './start-line';
+import { buildHeaders } from './header-block';
+import { frameBody } from './framing';
+import { parseChunkSize, chunkSizeStrict } from './chunked';
+import * as bytes from './bytes';
 
-// Module-local copies: hot loops must not go through import bindings (getters once transpiled).
-const TOKEN = TOKEN_TABLE;
-const isTokenByte = (b: number): boolean => TOKEN[b] === 1;
-type Latin1Sliceable = { latin1Slice(start: number, end: number): string };
-/** Bytes [s, e) as a latin1 string (byte-preserving); Buffer#latin1Slice skips toString's checks. */
-const latin1 = (buf: Buffer, s: number, e: number): string => (buf as unknown as Latin1Sliceable).latin1Slice(s, e);
+export type { HttpMessage } from './message';
+export { headerValues, normalizeName } from './header-block';
+export { parseChunkSize, chunkSizeStrict } from './chunked';
+
+// Local bindings: hot loops must not go through import bindings (getters once transpiled).
+const { LF, CR, SP, HT, COLON, latin1, isHttpSlash, isBlankish, httpPrefix, findStatusLineStart, isTokenByte, looksLikeHeaderAt } = bytes;
 
 export interface HttpParserLimits {
   /** Longest start line or header line kept; longer lines are cut (anomaly line_too_long). */
@@ -31,34 +36,6 @@ export const DEFAULT_LIMITS: HttpParserLimits = {
   maxHeaders: 256,
   bodyCap: 1 << 20,
 };
-
-/** A message being parsed, then handed over complete. Field meanings follow HttpRequest/HttpResponse. */
-export interface HttpMessage {
-  isRequest: boolean;
-  method: string;
-  uri: string;
-  version: string;
-  status: number;
-  reason: string;
-  line: Buffer;
-  headers: HttpHeader[];
-  rawHeaders: Buffer;
-  trailers: HttpHeader[];
-  framing: HttpBodyFraming;
-  /** Declared Content-Length (-1 when none or unusable). */
-  contentLength: number;
-  body: Buffer;
-  bodyLength: number;
-  bodyTruncated: boolean;
-  anomalies: HttpAnomaly[];
-  startMs: number;
-  endMs: number;
-  complete: boolean;
-  /** Stream offset of the first byte of the message. */
-  startOffset: number;
-  /** Some header name had characters outside the token set: lookups normalise names. */
-  oddNames: boolean;
-}
 
 /** What the session says about a message once its head is parsed. */
 export type HeadDecision =
@@ -88,45 +65,6 @@ const RESP_START = 10; // a response's first bytes: status line, junk before one
 /** Junk before a status line is skipped when the status line starts within this many bytes. */
 const JUNK_LOOKAHEAD = 1024;
 
-const LF = 10;
-const CR = 13;
-const SP = 32;
-const HT = 9;
-const COLON = 58;
-
-function anomaly(msg: HttpMessage, kind: HttpAnomalyKind, detail: string): void {
-  // One entry per kind and message is enough for rules; the detail says the first occurrence.
-  for (const a of msg.anomalies) if (a.kind === kind) return;
-  msg.anomalies.push({ kind, detail, dir: msg.isRequest ? 'request' : 'response' });
-}
-
-function newMessage(isRequest: boolean, timeMs: number, offset: number): HttpMessage {
-  return {
-    isRequest,
-    method: '',
-    uri: '',
-    version: '',
-    status: 0,
-    reason: '',
-    line: EMPTY,
-    headers: [],
-    rawHeaders: EMPTY,
-    trailers: [],
-    framing: 'none',
-    contentLength: -1,
-    body: EMPTY,
-    bodyLength: 0,
-    bodyTruncated: false,
-    anomalies: [],
-    startMs: timeMs,
-    endMs: timeMs,
-    complete: false,
-    startOffset: offset,
-    oddNames: false,
-  };
-}
-
-const EMPTY = Buffer.alloc(0);
 
 export interface HttpParserCounters {
   messages: number;
@@ -645,7 +583,7 @@ export class HttpMessageParser {
     const m = this.msg;
     if (!m) return;
     anomaly(m, kind, 'the header block was cut short');
-    this.buildHeaders(m);
+    buildHeaders(m, this.acc, this.lines, this.accLen);
     this.giveAwayAcc();
     this.done(timeMs, false);
   }
@@ -655,199 +593,16 @@ export class HttpMessageParser {
     m.line = a.subarray(s, e); // the accumulator is handed over with the head (giveAwayAcc)
     const bareCR = a.indexOf(CR, s);
     if (bareCR !== -1 && bareCR < e) anomaly(m, 'bare_cr', 'CR inside the start line');
-    if (this.isRequest) this.parseRequestLine(m, s, e);
-    else this.parseStatusLine(m, s, e);
-  }
-
-  private parseRequestLine(m: HttpMessage, s: number, e: number): void {
-    const a = this.acc;
-    let i = s;
-    while (i < e && a[i] !== SP && a[i] !== HT) i++;
-    m.method = latin1(a, s, i);
-    let validToken = i > s;
-    for (let k = s; k < i; k++) {
-      if (!isTokenByte(a[k])) {
-        validToken = false;
-        break;
-      }
-    }
-    if (!validToken) anomaly(m, 'invalid_method', `method ${JSON.stringify(m.method.slice(0, 40))}`);
-    else if (!isKnownMethod(m.method)) anomaly(m, 'unknown_method', `method ${m.method.slice(0, 40)}`);
-    while (i < e && (a[i] === SP || a[i] === HT)) i++;
-    let j = e;
-    while (j > i && (a[j - 1] === SP || a[j - 1] === HT)) j--;
-    if (i >= j) {
-      anomaly(m, 'invalid_request_line', 'no request target');
-      return;
-    }
-    // The protocol is the last word when it starts with HTTP/; URIs may contain spaces.
-    let k = j;
-    while (k > i && a[k - 1] !== SP && a[k - 1] !== HT) k--;
-    if (k > i && j - k >= 5 && isHttpSlash(a, k)) {
-      m.version = latin1(a, k, j);
-      let u = k;
-      while (u > i && (a[u - 1] === SP || a[u - 1] === HT)) u--;
-      m.uri = latin1(a, i, u);
-      if (m.uri.includes(' ')) anomaly(m, 'invalid_request_line', 'space inside the request target');
-      if (!/^HTTP\/\d\.\d$/.test(m.version)) anomaly(m, 'invalid_request_line', `protocol ${m.version.slice(0, 20)}`);
-    } else {
-      m.uri = latin1(a, i, j);
-      anomaly(m, 'missing_protocol', 'request line without HTTP version');
-    }
-  }
-
-  private parseStatusLine(m: HttpMessage, s: number, e: number): void {
-    const a = this.acc;
-    let i = s;
-    while (i < e && a[i] !== SP && a[i] !== HT) i++;
-    m.version = latin1(a, s, i);
-    if (!isHttpSlash(a, s)) anomaly(m, 'invalid_status_line', `protocol ${JSON.stringify(m.version.slice(0, 20))}`);
-    while (i < e && (a[i] === SP || a[i] === HT)) i++;
-    let st = 0;
-    let digits = 0;
-    while (i < e && a[i] >= 48 && a[i] <= 57 && digits < 4) {
-      st = st * 10 + (a[i] - 48);
-      i++;
-      digits++;
-    }
-    if (digits !== 3) anomaly(m, 'invalid_status_line', 'status is not three digits');
-    m.status = digits === 3 ? st : 0;
-    while (i < e && (a[i] === SP || a[i] === HT)) i++;
-    m.reason = latin1(a, i, e);
-  }
-
-  /**
-   * Header lines -> headers. Besides RFC 9112 syntax this accepts what common servers and
-   * browsers accept (each case also flagged as an anomaly, since evasions live here):
-   * obs-fold continuation lines join the previous line, unless the continuation itself reads as
-   * "Name: value" (then it is a header of its own); a bare CR followed by "Name:" starts a new
-   * line; a line without a colon continues the previous header's value.
-   */
-  private buildHeaders(m: HttpMessage): HttpHeader[] {
-    const a = this.acc;
-    const L = this.lines;
-    const headers: HttpHeader[] = [];
-    let crScan = L.length > 2 ? a.indexOf(CR, L[2]) : -1;
-    this.pendingText = undefined;
-    for (let li = 2; li < L.length; li += 2) {
-      let s = L[li];
-      const e = L[li + 1];
-      while (crScan !== -1 && crScan < s) crScan = a.indexOf(CR, s);
-      while (s < e) {
-        // Split at a bare CR that is followed by something that reads as a new header.
-        let segEnd = e;
-        if (crScan !== -1 && crScan < e) {
-          anomaly(m, 'bare_cr', 'CR inside a header line');
-          let k = crScan;
-          while (k < e && a[k] === CR) k++;
-          if (k < e && isTokenByte(a[k]) && looksLikeHeaderAt(a, k, e)) {
-            segEnd = crScan;
-            crScan = a.indexOf(CR, k);
-            if (segEnd > s) this.headerSegment(m, headers, s, segEnd);
-            s = k;
-            continue;
-          }
-          crScan = a.indexOf(CR, k);
-        }
-        this.headerSegment(m, headers, s, segEnd);
-        s = segEnd;
-      }
-    }
-    this.flushPending(m, headers);
-    m.headers = headers;
-    m.rawHeaders = L.length > 2 || this.accLen > L[1] ? a.subarray(nextLineStart(a, L[1], this.accLen), this.accLen) : EMPTY;
-    return headers;
-  }
-
-  /** A colon-less header line waiting to see whether a continuation line completes it. */
-  private pendingText: string | undefined;
-
-  private flushPending(m: HttpMessage, headers: HttpHeader[]): void {
-    if (this.pendingText === undefined) return;
-    const t = this.pendingText;
-    this.pendingText = undefined;
-    const c = t.indexOf(':');
-    if (c > 0) {
-      this.addHeaderText(m, headers, t.slice(0, c), t.slice(c + 1));
-      return;
-    }
-    anomaly(m, 'invalid_header', `header line without colon: ${JSON.stringify(t.slice(0, 40))}`);
-    if (headers.length > 0) {
-      const prev = headers[headers.length - 1];
-      const v = t.replace(/^[ \t]+|[ \t]+$/g, '');
-      prev.value = prev.value ? `${prev.value} ${v}` : v;
-    }
-  }
-
-  private headerSegment(m: HttpMessage, headers: HttpHeader[], s: number, e: number): void {
-    const a = this.acc;
-    if (a[s] === SP || a[s] === HT) {
-      anomaly(m, 'header_folding', 'folded header line');
-      let t = s;
-      while (t < e && (a[t] === SP || a[t] === HT)) t++;
-      if (t < e && isTokenByte(a[t]) && looksLikeHeaderAt(a, t, e)) {
-        // Reads as a header of its own: take it as one (what browsers do).
-        this.flushPending(m, headers);
-        this.addHeader(m, headers, t, e);
-        return;
-      }
-      const v = trimmed(a, s, e);
-      if (this.pendingText !== undefined) {
-        this.pendingText = `${this.pendingText} ${v}`;
-        return;
-      }
-      if (headers.length > 0) {
-        const prev = headers[headers.length - 1];
-        prev.value = prev.value ? `${prev.value} ${v}` : v;
-      } else anomaly(m, 'invalid_header', 'folded line before any header');
-      return;
-    }
-    this.flushPending(m, headers);
-    const c = a.indexOf(COLON, s);
-    if (c === -1 || c >= e) {
-      this.pendingText = latin1(a, s, e);
-      return;
-    }
-    this.addHeader(m, headers, s, e);
-  }
-
-  private addHeader(m: HttpMessage, headers: HttpHeader[], s: number, e: number): void {
-    const a = this.acc;
-    let c = a.indexOf(COLON, s);
-    let ne = c;
-    if (a[ne - 1] === SP || a[ne - 1] === HT) {
-      anomaly(m, 'invalid_header', `whitespace before colon in ${JSON.stringify(latin1(a, s, Math.min(c, s + 40)))}`);
-      while (ne > s && (a[ne - 1] === SP || a[ne - 1] === HT)) ne--;
-    }
-    if (ne === s) anomaly(m, 'invalid_header', 'empty header name');
-    const name = latin1(a, s, ne);
-    for (let k = s; k < ne; k++) {
-      if (!isTokenByte(a[k])) {
-        anomaly(m, 'invalid_header', `invalid character in header name ${JSON.stringify(name.slice(0, 40))}`);
-        m.oddNames = true;
-        break;
-      }
-    }
-    c++;
-    headers.push({ name, value: trimmed(a, c, e) });
-  }
-
-  private addHeaderText(m: HttpMessage, headers: HttpHeader[], rawName: string, rawValue: string): void {
-    const name = rawName.replace(/[ \t]+$/, '');
-    if (name !== rawName) anomaly(m, 'invalid_header', `whitespace before colon in ${JSON.stringify(name.slice(0, 40))}`);
-    if (!/^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/.test(name)) {
-      anomaly(m, 'invalid_header', `invalid character in header name ${JSON.stringify(name.slice(0, 40))}`);
-      m.oddNames = true;
-    }
-    headers.push({ name, value: rawValue.replace(/^[ \t]+|[ \t]+$/g, '') });
+    if (this.isRequest) parseRequestLine(m, a, s, e);
+    else parseStatusLine(m, a, s, e);
   }
 
   private finishHead(m: HttpMessage, timeMs: number): void {
     this.blankishPending = false;
     if (this.blockCut) anomaly(m, 'line_too_long', `header block over ${this.limits.maxHeaderBytes} bytes`);
-    this.buildHeaders(m);
+    buildHeaders(m, this.acc, this.lines, this.accLen);
     this.giveAwayAcc();
-    this.frame(m);
+    frameBody(m);
     const decision = this.hooks.head(m);
     if (decision === 'interim') {
       this.msg = undefined;
@@ -881,72 +636,6 @@ export class HttpMessageParser {
         this.state = UNTIL_CLOSE;
         return;
     }
-  }
-
-  /** Decides body framing from Transfer-Encoding and Content-Length, flagging ambiguities. */
-  private frame(m: HttpMessage): void {
-    let te: string | undefined;
-    let teCount = 0;
-    const cls: string[] = [];
-    for (const h of m.headers) {
-      const n = m.oddNames ? normalizeName(h.name) : h.name;
-      if (n.length === 17 && n.toLowerCase() === 'transfer-encoding') {
-        const v = stripControls(h.value);
-        te = te === undefined ? v : `${te}, ${v}`;
-        teCount++;
-      } else if (n.length === 14 && n.toLowerCase() === 'content-length') {
-        cls.push(h.value);
-      }
-    }
-    let cl = -1;
-    if (cls.length > 0) {
-      const values = cls.flatMap((v) => v.split(',')).map((v) => v.trim());
-      if (values.length > 1) {
-        const differ = values.some((v) => v !== values[0]);
-        anomaly(m, 'multiple_content_length', differ ? `conflicting values ${values.slice(0, 4).join(' / ')}` : `repeated value ${values[0]}`);
-      }
-      const v = values[0];
-      if (/^[0-9]{1,15}$/.test(v)) cl = Number(v);
-      else anomaly(m, 'invalid_content_length', `Content-Length ${JSON.stringify(v.slice(0, 40))}`);
-    }
-    m.contentLength = cl;
-    if (te !== undefined) {
-      if (teCount > 1) anomaly(m, 'invalid_transfer_encoding', 'several Transfer-Encoding headers');
-      const codings = te
-        .toLowerCase()
-        .split(',')
-        .map((s) => s.trim())
-        .filter((s) => s.length > 0);
-      const last = codings[codings.length - 1];
-      if (cls.length > 0) anomaly(m, 'cl_te_conflict', `Transfer-Encoding ${JSON.stringify(te.slice(0, 40))} with Content-Length ${JSON.stringify(cls[0].slice(0, 20))}`);
-      if (last === 'chunked') {
-        if (codings.indexOf('chunked') !== codings.length - 1) anomaly(m, 'invalid_transfer_encoding', 'chunked applied twice');
-        m.framing = 'chunked';
-        return;
-      }
-      if (codings.some((c) => c.includes('chunked'))) {
-        anomaly(m, 'invalid_transfer_encoding', `Transfer-Encoding ${JSON.stringify(te.slice(0, 40))}`);
-        m.framing = 'chunked';
-        return;
-      }
-      if (!(codings.length === 1 && codings[0] === 'identity')) {
-        anomaly(m, 'invalid_transfer_encoding', `Transfer-Encoding ${JSON.stringify(te.slice(0, 40))} without chunked`);
-      }
-      // A response without chunked last is read until close (RFC 9112 6.3); a request falls back.
-      if (!m.isRequest) {
-        m.framing = 'until-close';
-        return;
-      }
-    }
-    if (cl >= 0) {
-      m.framing = 'content-length';
-      return;
-    }
-    if (cls.length > 0 && !m.isRequest) {
-      m.framing = 'until-close';
-      return;
-    }
-    m.framing = m.isRequest ? 'none' : 'until-close';
   }
 
   // ---- bodies -------------------------------------------------------------------------------
@@ -1095,7 +784,7 @@ export class HttpMessageParser {
       if (this.lineEmpty) {
         const headers = m.headers;
         const raw = m.rawHeaders;
-        this.buildHeaders(m);
+        buildHeaders(m, this.acc, this.lines, this.accLen);
         m.trailers = m.headers;
         m.headers = headers;
         m.rawHeaders = raw;
@@ -1151,111 +840,3 @@ export class HttpMessageParser {
   }
 }
 
-/** A header name with whitespace and control bytes removed (how lenient servers match names). */
-export function normalizeName(n: string): string {
-  return n.replace(/[\x00-\x20\x7f]+/g, '');
-}
-
-function stripControls(v: string): string {
-  return v.replace(/[\x00-\x08\x0a-\x1f\x7f]+/g, '');
-}
-
-/** Values of a header (case-insensitive; names normalised when the message had odd names). */
-export function headerValues(m: Pick<HttpMessage, 'headers' | 'oddNames'>, lname: string): string[] {
-  const out: string[] = [];
-  for (const h of m.headers) {
-    const n = m.oddNames ? normalizeName(h.name) : h.name;
-    if (n.length === lname.length && n.toLowerCase() === lname) out.push(h.value);
-  }
-  return out;
-}
-
-/** Start of a line beginning with "HTTP/" after a line break in d[pos..end), or -1. */
-function findStatusLineStart(d: Buffer, pos: number, end: number): number {
-  for (let i = pos; i < end - 5; i++) {
-    const c = d[i];
-    if ((c === LF || c === CR) && httpPrefix(d, i + 1, end) === 'yes') return i + 1;
-  }
-  return -1;
-}
-
-/** Only SP, HT, CR in a[s..e)? */
-function isBlankish(a: Buffer, s: number, e: number): boolean {
-  for (let i = s; i < e; i++) if (a[i] !== SP && a[i] !== HT && a[i] !== CR) return false;
-  return true;
-}
-
-/** Do the bytes at d[pos..end) start with "HTTP/" (case-insensitive)? 'maybe' when too short to tell. */
-function httpPrefix(d: Buffer, pos: number, end: number): 'yes' | 'no' | 'maybe' {
-  const want = [72, 84, 84, 80, 47];
-  const n = Math.min(5, end - pos);
-  for (let k = 0; k < n; k++) {
-    const c = d[pos + k];
-    if (c !== want[k] && !(k < 4 && c === want[k] + 32)) return 'no';
-  }
-  return n === 5 ? 'yes' : 'maybe';
-}
-
-/** `token *WS ":"` at a[s..e)? */
-function looksLikeHeaderAt(a: Buffer, s: number, e: number): boolean {
-  let i = s;
-  while (i < e && isTokenByte(a[i])) i++;
-  if (i === s) return false;
-  while (i < e && (a[i] === SP || a[i] === HT)) i++;
-  return i < e && a[i] === COLON;
-}
-
-function isHttpSlash(a: Buffer, i: number): boolean {
-  return (
-    (a[i] === 72 || a[i] === 104) &&
-    (a[i + 1] === 84 || a[i + 1] === 116) &&
-    (a[i + 2] === 84 || a[i + 2] === 116) &&
-    (a[i + 3] === 80 || a[i + 3] === 112) &&
-    a[i + 4] === 47
-  );
-}
-
-function trimmed(a: Buffer, s: number, e: number): string {
-  while (s < e && (a[s] === SP || a[s] === HT)) s++;
-  while (e > s && (a[e - 1] === SP || a[e - 1] === HT)) e--;
-  return latin1(a, s, e);
-}
-
-function nextLineStart(a: Buffer, contentEnd: number, limit: number): number {
-  let i = contentEnd;
-  while (i < limit && a[i] !== LF) i++;
-  return Math.min(limit, i + 1);
-}
-
-/**
- * Chunk size: hex digits, optional whitespace, optional `;extensions`. Returns the size, or -1 when
- * there are no hex digits at all. Leading whitespace/control bytes and trailing junk are accepted
- * (as browsers do) but reported through `strict = false` in chunkSizeStrict.
- */
-export function parseChunkSize(a: Buffer, s: number, e: number): number {
-  let i = s;
-  while (i < e && (a[i] === SP || a[i] === HT || a[i] === CR || a[i] === 11 || a[i] === 12)) i++;
-  let v = 0;
-  let digits = 0;
-  for (; i < e; i++) {
-    const c = a[i];
-    let h: number;
-    if (c >= 48 && c <= 57) h = c - 48;
-    else if (c >= 97 && c <= 102) h = c - 87;
-    else if (c >= 65 && c <= 70) h = c - 55;
-    else break;
-    if (++digits > 13) return -1; // beyond 2^52: no real chunk is that large
-    v = v * 16 + h;
-  }
-  if (digits === 0) return -1;
-  return v;
-}
-
-/** Is the chunk-size line exactly `1*HEXDIG *WS [";" ext]`? */
-export function chunkSizeStrict(a: Buffer, s: number, e: number): boolean {
-  let i = s;
-  while (i < e && ((a[i] >= 48 && a[i] <= 57) || ((a[i] | 0x20) >= 97 && (a[i] | 0x20) <= 102))) i++;
-  if (i === s) return false;
-  while (i < e && (a[i] === SP || a[i] === HT)) i++;
-  return i === e || a[i] === 59;
-}
