@@ -7,8 +7,8 @@
 import { asciiLower } from '../bytes';
 import type { MultiPattern, PatternSpec } from './types';
 
-/** Rows of 256 Int32 (1 KiB): up to 8 MiB of DFA per automaton. */
-const MAX_DENSE_STATES = 8192;
+/** Rows of 256 Int32 (1 KiB): up to 4 MiB of DFA per automaton. */
+const MAX_DENSE_STATES = 4096;
 const LOWER = new Uint8Array(256);
 for (let i = 0; i < 256; i++) LOWER[i] = i >= 65 && i <= 90 ? i + 32 : i;
 
