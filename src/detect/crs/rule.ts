@@ -66,29 +66,50 @@ export interface Rule {
 }
 
 export function newRule(file: string, line: number, category: string): Rule {
-  const r: Partial<Rule> = {
+  // Every field is set here, in one order, so that all rules share one object shape: the
+  // evaluation loop then reads rule fields through monomorphic property accesses.
+  const r: Rule = {
     id: 0,
     phase: 2,
     file,
     line,
+    starter: undefined as unknown as Rule,
+    next: undefined,
     hasChain: false,
+    marker: undefined,
     unconditional: false,
     targets: [],
     exclusions: [],
     targetExclusions: [],
+    targetKey: undefined,
+    joinKey: undefined,
+    operator: undefined,
     negated: false,
     transforms: [],
     transformKey: '',
     prefixKeys: [],
     multiMatch: false,
     capture: false,
+    log: undefined,
+    msg: undefined,
+    logdata: undefined,
+    severity: undefined,
     tags: [],
+    ver: undefined,
+    rev: undefined,
+    maturity: undefined,
+    accuracy: undefined,
+    disruptive: undefined,
+    status: undefined,
     actions: [],
+    skipAfter: undefined,
+    skip: undefined,
+    paranoia: undefined,
     category,
+    internal: undefined,
   };
-  const rule = r as Rule;
-  rule.starter = rule;
-  return rule;
+  r.starter = r;
+  return r;
 }
 
 export const SEVERITIES: Record<string, number> = {

@@ -355,7 +355,7 @@ export class Transaction {
   private intern(s: string): TValue {
     let v = this.interned.get(s);
     if (v === undefined) {
-      v = { s };
+      v = { s, buf: undefined, lower: undefined, mask: undefined, bytes: undefined };
       this.interned.set(s, v);
     }
     return v;
@@ -477,7 +477,7 @@ export class Transaction {
   setVar(collection: string, key: string, value: string): void {
     let m = this.vars.get(collection);
     if (!m) { m = new Map(); this.vars.set(collection, m); }
-    m.set(key.toLowerCase(), { name: key, value, list: [{ key, value, name: `${collection}:${key}` }] });
+    m.set(key.toLowerCase(), { name: key, value, list: [{ key, value, name: `${collection}:${key}`, cache: undefined }] });
   }
 
   unsetVar(collection: string, key: string): void {
@@ -544,7 +544,7 @@ export class Transaction {
     this.keyIndex.delete(name);
     this.targetCache.clear();
     this.joined.clear();
-    this.collections.set(name, pairs.map((p) => ({ key: p.name, value: p.value, name: `${name}:${p.name}` })));
+    this.collections.set(name, pairs.map((p) => ({ key: p.name, value: p.value, name: `${name}:${p.name}`, cache: undefined })));
   }
 
   private setNames(name: string, pairs: Array<{ name: string }>): void {
@@ -552,7 +552,7 @@ export class Transaction {
     this.targetCache.clear();
     this.joined.clear();
     const base = name.replace(/_NAMES$/, '');
-    this.collections.set(name, pairs.map((p) => ({ key: p.name, value: p.name, name: `${base === name ? name : name}:${p.name}` })));
+    this.collections.set(name, pairs.map((p) => ({ key: p.name, value: p.name, name: `${base === name ? name : name}:${p.name}`, cache: undefined })));
   }
 
   private header(name: string): string | undefined {
@@ -624,8 +624,8 @@ export class Transaction {
     this.keyIndex.delete('ARGS');
     this.keyIndex.delete('ARGS_NAMES');
     const all = [...this.collection('ARGS_GET'), ...this.collection('ARGS_POST')];
-    this.collections.set('ARGS', all.map((e) => ({ key: e.key, value: e.value, name: 'ARGS:' + e.key })));
-    this.collections.set('ARGS_NAMES', all.map((e) => ({ key: e.key, value: e.key, name: 'ARGS_NAMES:' + e.key })));
+    this.collections.set('ARGS', all.map((e) => ({ key: e.key, value: e.value, name: 'ARGS:' + e.key, cache: undefined })));
+    this.collections.set('ARGS_NAMES', all.map((e) => ({ key: e.key, value: e.key, name: 'ARGS_NAMES:' + e.key, cache: undefined })));
     let size = 0;
     for (const e of all) size += e.key.length + e.value.length;
     this.scalars.set('ARGS_COMBINED_SIZE', String(size));

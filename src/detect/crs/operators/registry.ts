@@ -36,5 +36,15 @@ export function registerOperator(name: string, factory: OperatorFactory): void {
 export function createOperator(name: string, arg: string, ctx: OperatorContext): Operator {
   const f = table.get(name.toLowerCase());
   if (!f) throw new Error(`unknown operator @${name}`);
-  return f(arg, ctx);
+  const o = f(arg, ctx);
+  // one object shape for every operator (operators are closures and do not use `this`)
+  return {
+    name: o.name,
+    arg: o.arg,
+    evaluate: o.evaluate,
+    prefilterPattern: o.prefilterPattern,
+    literals: o.literals,
+    literalMasks: o.literalMasks,
+    mayMatchAny: o.mayMatchAny,
+  };
 }
