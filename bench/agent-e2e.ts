@@ -252,6 +252,7 @@ function row(s: Step): string {
     (Number.isFinite(s.drops) ? String(s.drops) : '-').padStart(7),
     (Number.isFinite(s.cpuPct) ? s.cpuPct.toFixed(0) + '%' : '-').padStart(6),
     (Number.isFinite(s.rssMB) ? s.rssMB.toFixed(0) : '-').padStart(6),
+    (Number.isFinite(s.cpuPct) && s.analysedPerS > 0 ? ((10 * s.cpuPct) / s.analysedPerS).toFixed(2) : '-').padStart(9),
   ].join(' ');
 }
 
@@ -276,7 +277,7 @@ async function main(): Promise<void> {
   const warm0 = await startAgent(etDir);
   await stopAgent(warm0);
   const noAgent: Step[] = [];
-  const header = `${'run'.padEnd(26)} ${'offered'.padStart(8)} ${'app rps'.padStart(8)} ${'p50 ms'.padStart(7)} ${'p99 ms'.padStart(7)} ${'tx/s'.padStart(9)} ${'drops'.padStart(7)} ${'cpu'.padStart(6)} ${'rss MB'.padStart(6)}`;
+  const header = `${'run'.padEnd(26)} ${'offered'.padStart(8)} ${'app rps'.padStart(8)} ${'p50 ms'.padStart(7)} ${'p99 ms'.padStart(7)} ${'tx/s'.padStart(9)} ${'drops'.padStart(7)} ${'cpu'.padStart(6)} ${'rss MB'.padStart(6)} ${'cpu ms/tx'.padStart(9)}`;
 
   // Full load without the agent.
   const w0 = await wrk(secs, 16, 0);
