@@ -269,7 +269,7 @@ export class Transaction {
   private onMatch(rule: Rule, e: Entry, v: TValue): void {
     this.matchedVar = v.s;
     this.matchedVarName = e.name;
-    this.matchedVars.push({ key: e.key, value: v.s, name: e.name });
+    this.matchedVars.push({ key: e.key, value: v.s, name: e.name, cache: undefined });
     const acts = rule.actions;
     for (let i = 0; i < acts.length; i++) acts[i].run(this, rule);
     this.currentRule = rule;
@@ -331,7 +331,7 @@ export class Transaction {
           if (rx.length > 0) entries = entries.filter((e) => !rx.some((x) => excludes(x, e)));
         }
       }
-      if (spec.count) out.push({ key: '', name: spec.name, value: String(entries.length) });
+      if (spec.count) out.push({ key: '', value: String(entries.length), name: spec.name, cache: undefined });
       else if (out.length === 0 && t === targets.length - 1) return entries;
       else for (let k = 0; k < entries.length; k++) out.push(entries[k]);
     }
@@ -491,7 +491,7 @@ export class Transaction {
   setEnv(key: string, value: string): void {
     this.env.set(key, value);
     this.keyIndex.delete('ENV');
-    this.collections.set('ENV', [...this.env].map(([k, v]) => ({ key: k, value: v, name: 'ENV:' + k })));
+    this.collections.set('ENV', [...this.env].map(([k, v]) => ({ key: k, value: v, name: 'ENV:' + k, cache: undefined })));
   }
 
   addPoints(n: number): void {
@@ -681,8 +681,8 @@ export class Transaction {
       if (r.error || !r.doc) fail(r.error ?? 'XML parser error');
       else {
         this.collections.set('XML', [
-          { key: '/*', value: r.doc.text, name: 'XML:/*' },
-          ...r.doc.attributes.map((a) => ({ key: '//@*', value: a.value, name: 'XML://@*' })),
+          { key: '/*', value: r.doc.text, name: 'XML:/*', cache: undefined },
+          ...r.doc.attributes.map((a) => ({ key: '//@*', value: a.value, name: 'XML://@*', cache: undefined })),
         ]);
       }
     }

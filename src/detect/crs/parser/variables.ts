@@ -35,7 +35,11 @@ export function parseVariables(text: string): VariableSpec[] {
     let name = '';
     while (i < n && /[A-Za-z0-9_]/.test(text[i])) { name += text[i]; i++; }
     if (name === '') throw new Error(`bad variable list near "${text.slice(i, i + 20)}"`);
-    const spec: VariableSpec = { name: name.toUpperCase(), exclude, count };
+    // all fields present from the start: one object shape for every spec
+    const spec: VariableSpec = {
+      name: name.toUpperCase(), key: undefined, keyLower: undefined, keyRe: undefined, keySource: undefined,
+      exclude, count, resolve: undefined,
+    };
     if (text[i] === ':' || text[i] === '.') {
       i++;
       if (text[i] === '/' && spec.name !== 'XML') {

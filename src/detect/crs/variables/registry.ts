@@ -59,5 +59,5 @@ export function keyMatches(spec: VariableSpec, key: string): boolean {
 
 /** A scalar variable: one entry, or none when the value is absent. */
 export function scalar(name: string, value: string | undefined): Entry[] {
-  return value === undefined ? [] : [{ key: '', value, name }];
+  return value === undefined ? [] : [{ key: '', value, name, cache: undefined }];
 }
