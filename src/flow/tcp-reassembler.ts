@@ -4,7 +4,8 @@
 // (midstream pickup: client/server from ports), TCP Fast Open data on SYN, FIN/RST, and capture
 // loss (the peer acknowledged bytes we never saw: recorded as a gap, delivery resumes after it).
 import type { FlowEndReason, FlowInfo, FlowSink, StreamDirection } from './types';
-import { formatAddr, TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN, type TcpPacket } from '../pcap/decode';
+import * as decode from '../pcap/decode';
+import type { TcpPacket } from '../pcap/decode';
 import type { MemoryBudget } from './memory-budget';
 
 export interface ReassemblerOptions {
@@ -88,6 +89,9 @@ interface Conn {
   /** Packet time of a RST; the flow ends resetLingerMs later unless it closes first. */
   rstMs: number;
 }
+
+// Local bindings: per-packet code must not go through import bindings (getters once transpiled).
+const { formatAddr, TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN } = decode;
 
 const DEFAULT_DEPTH = 1 << 20;
 /** Most bytes an acknowledgement may run ahead of the data we saw and still be taken as loss. */
