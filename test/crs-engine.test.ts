@@ -189,3 +189,16 @@ test('malformed traffic never throws: random bytes in every part, every body pro
     assert.ok(Number.isFinite(r.all.inboundScore));
   }
 });
+
+test("Debian's modsecurity-crs (3.3.4) is the default: loads with exactly one rule reported (942130, back-reference)", { skip: !fs.existsSync('/usr/share/modsecurity-crs/rules') && 'Debian package modsecurity-crs not installed' }, () => {
+  const { engine, report } = CrsEngine.load();
+  assert.ok(report.files.some((f) => f === '/etc/modsecurity/crs/crs-setup.conf'), 'Debian setup file loaded');
+  assert.ok(report.rules > 600, `${report.rules} rules`);
+  assert.deepEqual(report.errors.map((e) => `${path.basename(e.file)}:${e.line}`), ['REQUEST-942-APPLICATION-ATTACK-SQLI.conf:571']);
+  assert.match(report.errors[0].message, /rule 942130: RE2 cannot compile/);
+  // 920120 (look-behind) runs through its rewrite: a file name with a quote is flagged
+  const mp = '--B\r\nContent-Disposition: form-data; name="f"; filename="a\'b.txt"\r\n\r\nx\r\n--B--\r\n';
+  const r = engine.evaluate({ method: 'POST', uri: '/up', version: 'HTTP/1.1', body: Buffer.from(mp),
+    headers: [['Host', 'x'], ['User-Agent', 'u'], ['Accept', '*/*'], ['Content-Type', 'multipart/form-data; boundary=B'], ['Content-Length', String(mp.length)]] });
+  assert.ok(r.request.matchedIds.includes(920120), `ids ${r.request.matchedIds}`);
+});
