@@ -29,6 +29,8 @@ export interface FlowTableCounters {
   live_bytes_beyond_depth: number;
   live_peek_ignored: number;
   live_ciphertext_ignored: number;
+  /** Socket I/O not marked as ciphertext on a connection that already has TLS plaintext (a TLS link may be wrong). */
+  live_unmarked_ignored_after_tls: number;
   live_tls_flows: number;
   live_flows_timed_out: number;
   live_flows_evicted: number;
@@ -70,6 +72,7 @@ export class FlowTable {
     live_bytes_beyond_depth: 0,
     live_peek_ignored: 0,
     live_ciphertext_ignored: 0,
+    live_unmarked_ignored_after_tls: 0,
     live_tls_flows: 0,
     live_flows_timed_out: 0,
     live_flows_evicted: 0,
@@ -128,8 +131,10 @@ export class FlowTable {
           return;
         }
         if (flow.tls) {
-          // The plaintext stream replaced the socket's: its (ciphertext) I/O is not inspected.
-          this.c.live_ciphertext_ignored++;
+          // The plaintext stream replaced the socket's: its I/O is not inspected. Unmarked bytes
+          // cannot join the plaintext stream either; they are counted apart (a wrong TLS link?).
+          if (ev.flags.tlsCiphertext) this.c.live_ciphertext_ignored++;
+          else this.c.live_unmarked_ignored_after_tls++;
           return;
         }
         this.data(lf, ev, ev.type === 'send');
