@@ -206,10 +206,20 @@ function sum(m: Map<string, number>, prefix: string): number {
   return s;
 }
 
+const DROP_STAGES = ['kernel_ring', 'addon_queue', 'flow_limits'];
+
+function dropsBy(m: Map<string, number>): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const st of DROP_STAGES) out[st] = 0;
+  for (const [k, v] of m) {
+    const st = /^proctap_drops_total\{.*stage="([a-z_]+)"/.exec(k)?.[1];
+    if (st && st in out) out[st] += v;
+  }
+  return out;
+}
+
 function drops(m: Map<string, number>): number {
-  let s = 0;
-  for (const [k, v] of m) if (k.startsWith('proctap_drops_total{') && /stage="(kernel_ring|addon_queue|flow_limits)"/.test(k)) s += v;
-  return s;
+  return Object.values(dropsBy(m)).reduce((a, b) => a + b, 0);
 }
 
 interface Step {
@@ -220,6 +230,8 @@ interface Step {
   drops: number;
   cpuPct: number;
   rssMB: number;
+  /** Drops by stage, when there were any. */
+  dropStages?: string;
 }
 
 async function measured(a: AgentRun, label: string, offered: string, seconds: number, conns: number, delayMs: number): Promise<Step> {
@@ -230,7 +242,11 @@ async function measured(a: AgentRun, label: string, offered: string, seconds: nu
   const m1 = await scrape(a);
   const dt = (performance.now() - t0) / 1000;
   const analysed = sum(m1, 'proctap_analysed_total') - sum(m0, 'proctap_analysed_total');
+  const d0 = dropsBy(m0);
+  const d1 = dropsBy(m1);
+  const stages = DROP_STAGES.filter((st) => d1[st] > d0[st]).map((st) => `${st} ${d1[st] - d0[st]}`).join(', ');
   return {
+    dropStages: stages || undefined,
     label,
     offered,
     w,
@@ -253,6 +269,7 @@ function row(s: Step): string {
     (Number.isFinite(s.cpuPct) ? s.cpuPct.toFixed(0) + '%' : '-').padStart(6),
     (Number.isFinite(s.rssMB) ? s.rssMB.toFixed(0) : '-').padStart(6),
     (Number.isFinite(s.cpuPct) && s.analysedPerS > 0 ? ((10 * s.cpuPct) / s.analysedPerS).toFixed(2) : '-').padStart(9),
+    s.dropStages ? ` (${s.dropStages})` : '',
   ].join(' ');
 }
 
