@@ -64,10 +64,11 @@ export function collectExit(child: ChildProcess, timeoutMs: number): Promise<{ p
       reject(new Error(`timed out: ${child.spawnargs.join(' ')}\n${stderr}`));
     }, timeoutMs);
     child.on('error', reject);
-    child.on('exit', (code) => {
+    // 'close' (not 'exit'): it comes only after the child's pipes are drained, however busy the
+    // event loop was when the child exited (the drops test stalls it on purpose).
+    child.on('close', (code) => {
       clearTimeout(t);
-      // 'exit' can come before the pipes drain
-      setImmediate(() => resolve({ pid: child.pid ?? 0, code, stdout, stderr }));
+      resolve({ pid: child.pid ?? 0, code, stdout, stderr });
     });
   });
 }
