@@ -1,18 +1,8 @@
+import { seededRandom } from '../src/util/rng';
 // A realistic HTTP/1.1 corpus for the benchmarks: keep-alive connections of browser-like GETs,
 // form and JSON POSTs, chunked uploads; HTML/JSON/asset responses with Content-Length or chunked
 // bodies, 304s. Deterministic (seeded), built once per run.
 
-function rng(seed: number) {
-  let x = seed >>> 0 || 1;
-  return () => {
-    x ^= x << 13;
-    x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    x >>>= 0;
-    return x / 4294967296;
-  };
-}
 
 const UA = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Safari/537.36';
 const PATHS = ['/', '/index.html', '/api/v1/users/12345', '/static/js/app.3f9a2c.js', '/static/css/main.css', '/search?q=proctap+sensor&page=2', '/images/logo.png', '/api/v1/orders?status=open&limit=50'];
@@ -24,7 +14,7 @@ export interface Conversation {
 }
 
 export function buildCorpus(conversations: number, txPerConversation = 10, seed = 42): Conversation[] {
-  const r = rng(seed);
+  const r = seededRandom(seed);
   const pick = <T>(a: T[]) => a[Math.floor(r() * a.length)];
   const text = (n: number) => {
     const words = ['lorem', 'ipsum', 'dolor', 'sit', 'amet', 'proctap', 'sensor', 'flow', 'stream', '<div class="x">', '</div>', '\n'];

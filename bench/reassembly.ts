@@ -14,23 +14,13 @@ import { PcapWriter, type TcpFrameSpec } from '../src/pcap/writer';
 import { TcpReassembler } from '../src/flow/tcp-reassembler';
 import { replayPcap } from '../src/pipeline';
 import { buildCorpus } from './http-corpus';
+import { seededRandom } from '../src/util/rng';
 
 const args = process.argv.slice(2);
 const CONNS = Number(args[args.indexOf('--conns') + 1] || 0) || 4000;
 const KEEP = args.includes('--keep');
 const FILE_ARG = args.includes('--file') ? args[args.indexOf('--file') + 1] : undefined;
 
-function rng(seed: number) {
-  let x = seed >>> 0 || 1;
-  return () => {
-    x ^= x << 13;
-    x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    x >>>= 0;
-    return x / 4294967296;
-  };
-}
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'proctap-bench-'));
 const file = FILE_ARG ?? path.join(dir, 'large.pcap');
@@ -40,7 +30,7 @@ const corpus = buildCorpus(200, 10, 7);
 const w = new PcapWriter(1, FILE_ARG ? undefined : file);
 const NOWRITE = FILE_ARG !== undefined;
 if (NOWRITE) (w as unknown as { record: () => void }).record = () => {};
-const r = rng(3);
+const r = seededRandom(3);
 let payloadBytes = 0;
 let expectedTx = 0;
 let time = 1_700_000_000_000;

@@ -3,18 +3,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { runSession, summary, type Step } from './http-helpers';
+import { seededRandom } from '../src/util/rng';
 
-function rng(seed: number) {
-  let x = seed >>> 0 || 0x9e3779b9;
-  return () => {
-    x ^= x << 13;
-    x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    x >>>= 0;
-    return x / 4294967296;
-  };
-}
 
 // Pieces that steer random input into the parser's interesting states.
 const TOKENS = [
@@ -87,7 +77,7 @@ function budget(ms: number, body: (i: number) => void): number {
 }
 
 test('random HTTP-ish streams: no throw, split-invariant', () => {
-  const r = rng(Number(process.env.FUZZ_SEED ?? 12345));
+  const r = seededRandom(Number(process.env.FUZZ_SEED ?? 12345));
   const n = budget(4000, (i) => {
     check([{ dir: 'to_server', data: randomStream(r, 50 + Math.floor(r() * 400)) }, { dir: 'to_client', data: randomStream(r, 50 + Math.floor(r() * 400)) }], r, `random #${i}`);
   });
@@ -96,7 +86,7 @@ test('random HTTP-ish streams: no throw, split-invariant', () => {
 });
 
 test('mutated valid conversations: no throw, split-invariant', () => {
-  const r = rng(Number(process.env.FUZZ_SEED ?? 777));
+  const r = seededRandom(Number(process.env.FUZZ_SEED ?? 777));
   const n = budget(4000, (i) => {
     const edits = 1 + Math.floor(r() * 6);
     check([{ dir: 'to_server', data: mutate(r, VALID_REQ, edits) }, { dir: 'to_client', data: mutate(r, VALID_RESP, edits) }], r, `mutated #${i}`);
@@ -106,7 +96,7 @@ test('mutated valid conversations: no throw, split-invariant', () => {
 });
 
 test('random bytes with gaps: no throw, no hang', () => {
-  const r = rng(Number(process.env.FUZZ_SEED ?? 4242));
+  const r = seededRandom(Number(process.env.FUZZ_SEED ?? 4242));
   const n = budget(3000, () => {
     const steps: Step[] = [];
     for (let k = 0; k < 6; k++) {
@@ -120,7 +110,7 @@ test('random bytes with gaps: no throw, no hang', () => {
 });
 
 test('large random inputs finish quickly (no quadratic paths)', () => {
-  const r = rng(99);
+  const r = seededRandom(99);
   for (const size of [200_000, 1_000_000]) {
     const data = randomStream(r, size);
     const t0 = Date.now();

@@ -7,20 +7,10 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { PcapParser, PcapFormatError } from '../src/pcap/reader';
 import { PcapPipeline } from '../src/pipeline';
+import { seededRandom } from '../src/util/rng';
 
 const DATA = path.join(__dirname, '..', '..', 'shared', 'data', 'suricata-verify-http');
 
-function rng(seed: number) {
-  let x = seed >>> 0 || 1;
-  return () => {
-    x ^= x << 13;
-    x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    x >>>= 0;
-    return x / 4294967296;
-  };
-}
 
 function samplePcaps(n: number): Buffer[] {
   const out: Buffer[] = [];
@@ -71,7 +61,7 @@ const pcaps = samplePcaps(60);
 
 test('mutated suricata-verify captures: replay or a PcapFormatError, never anything else', () => {
   assert.ok(pcaps.length > 0, 'no suricata-verify pcaps under ../shared/data');
-  const r = rng(Number(process.env.FUZZ_SEED ?? 2024));
+  const r = seededRandom(Number(process.env.FUZZ_SEED ?? 2024));
   let errors = 0;
   const n = budget(5000, () => {
     const base = pcaps[Math.floor(r() * pcaps.length)];
@@ -92,7 +82,7 @@ test('mutated suricata-verify captures: replay or a PcapFormatError, never anyth
 });
 
 test('random records behind a valid header, every link type: no throw', () => {
-  const r = rng(Number(process.env.FUZZ_SEED ?? 99));
+  const r = seededRandom(Number(process.env.FUZZ_SEED ?? 99));
   const n = budget(3000, () => {
     const lt = [0, 1, 12, 101, 104, 108, 113, 228, 229, 276][Math.floor(r() * 10)];
     const parts: Buffer[] = [];

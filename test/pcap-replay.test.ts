@@ -10,21 +10,11 @@ import { PcapWriter, TcpConversation, type TcpFrameSpec } from '../src/pcap/writ
 import { replayPcap } from '../src/pipeline';
 import { runSession, summary } from './http-helpers';
 import { buildCorpus } from '../bench/http-corpus';
+import { seededRandom } from '../src/util/rng';
 
-function rng(seed: number) {
-  let x = seed >>> 0 || 1;
-  return () => {
-    x ^= x << 13;
-    x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    x >>>= 0;
-    return x / 4294967296;
-  };
-}
 
 test('interleaved conversations with reordering, duplicates and overlaps replay to the same transactions', () => {
-  const r = rng(2026);
+  const r = seededRandom(2026);
   const corpus = buildCorpus(40, 6, 99);
   const w = new PcapWriter(1);
   let t = 1_700_000_000_000;
