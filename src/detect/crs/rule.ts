@@ -37,10 +37,8 @@ export interface Rule {
   operator?: Operator;
   negated: boolean;
   transforms: Transformation[];
-  /** Stable key of the transformation chain, for the per-transaction cache. */
+  /** Stable key of the transformation chain (part of joinKey). */
   transformKey: string;
-  /** prefixKeys[i]: cache key of the first i+1 transformations. */
-  prefixKeys: string[];
   multiMatch: boolean;
   capture: boolean;
   log?: boolean;
@@ -87,7 +85,6 @@ export function newRule(file: string, line: number, category: string): Rule {
     negated: false,
     transforms: [],
     transformKey: '',
-    prefixKeys: [],
     multiMatch: false,
     capture: false,
     log: undefined,

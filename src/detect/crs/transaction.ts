@@ -9,6 +9,7 @@ import type { VariableSpec } from './parser/variables';
 import { getResolver, type Entry } from './variables';
 import { keyMatches, type Resolver } from './variables/registry';
 import type { JoinedValues, TValue } from './tvalue';
+import type { Transformation } from './transformations/registry';
 import { bufOf } from './tvalue';
 import { charMask, lowerLatin1 } from './regex/literals';
 import { inRanges, type IdRange } from './id-ranges';
@@ -269,7 +270,7 @@ export class Transaction {
   private onMatch(rule: Rule, e: Entry, v: TValue): void {
     this.matchedVar = v.s;
     this.matchedVarName = e.name;
-    this.matchedVars.push({ key: e.key, value: v.s, name: e.name, cache: undefined });
+    this.matchedVars.push({ key: e.key, value: v.s, name: e.name, tv: undefined });
     const acts = rule.actions;
     for (let i = 0; i < acts.length; i++) acts[i].run(this, rule);
     this.currentRule = rule;
@@ -331,7 +332,7 @@ export class Transaction {
           if (rx.length > 0) entries = entries.filter((e) => !rx.some((x) => excludes(x, e)));
         }
       }
-      if (spec.count) out.push({ key: '', value: String(entries.length), name: spec.name, cache: undefined });
+      if (spec.count) out.push({ key: '', value: String(entries.length), name: spec.name, tv: undefined });
       else if (out.length === 0 && t === targets.length - 1) return entries;
       else for (let k = 0; k < entries.length; k++) out.push(entries[k]);
     }
@@ -355,57 +356,39 @@ export class Transaction {
   private intern(s: string): TValue {
     let v = this.interned.get(s);
     if (v === undefined) {
-      v = { s, buf: undefined, lower: undefined, mask: undefined, bytes: undefined };
+      v = { s, buf: undefined, lower: undefined, mask: undefined, bytes: undefined, steps: undefined };
       this.interned.set(s, v);
     }
     return v;
   }
 
-  private transform(e: Entry, rule: Rule): TValue {
-    const ts = rule.transforms;
-    const cache = e.cache ?? (e.cache = new Map());
-    if (ts.length === 0) {
-      let raw = cache.get('');
-      if (!raw) { raw = this.intern(e.value); cache.set('', raw); }
-      return raw;
-    }
-    const hit = cache.get(rule.transformKey);
-    if (hit) return hit;
-    let tv: TValue | undefined;
-    let i = 0;
-    // resume from the longest cached prefix of the chain
-    for (let k = ts.length - 1; k >= 0; k--) {
-      const pv = cache.get(rule.prefixKeys[k]);
-      if (pv) { tv = pv; i = k + 1; break; }
-    }
-    if (!tv) {
-      tv = cache.get('');
-      if (!tv) { tv = this.intern(e.value); cache.set('', tv); }
-    }
-    for (; i < ts.length; i++) {
-      const next = ts[i].fn(tv.s);
+  /** One transformation step of a value, computed once per (value, step) in the transaction. */
+  private step(tv: TValue, t: Transformation): TValue {
+    const steps = tv.steps ?? (tv.steps = []);
+    let next = steps[t.id];
+    if (next === undefined) {
+      const s = t.fn(tv.s);
       // most steps change nothing: keep the same value object (and its buffers) then
-      if (next !== tv.s) tv = this.intern(next);
-      cache.set(rule.prefixKeys[i], tv);
+      next = s === tv.s ? tv : this.intern(s);
+      steps[t.id] = next;
     }
+    return next;
+  }
+
+  private transform(e: Entry, rule: Rule): TValue {
+    let tv = e.tv ?? (e.tv = this.intern(e.value));
+    const ts = rule.transforms;
+    for (let i = 0; i < ts.length; i++) tv = this.step(tv, ts[i]);
     return tv;
   }
 
-  /** multiMatch: the value before and after each transformation (unchanged steps skipped),
-   * sharing the per-entry cache of transformation-chain prefixes. */
+  /** multiMatch: the value before and after each transformation (unchanged steps skipped). */
   private transformAll(e: Entry, rule: Rule): TValue[] {
-    const out: TValue[] = [this.intern(e.value)];
+    let cur = e.tv ?? (e.tv = this.intern(e.value));
+    const out: TValue[] = [cur];
     const ts = rule.transforms;
-    if (ts.length === 0) return out;
-    const cache = e.cache ?? (e.cache = new Map());
-    let cur = out[0];
     for (let i = 0; i < ts.length; i++) {
-      const key = rule.prefixKeys[i];
-      let next = cache.get(key);
-      if (!next) {
-        next = this.intern(ts[i].fn(cur.s));
-        cache.set(key, next);
-      }
+      const next = this.step(cur, ts[i]);
       if (next !== cur) out.push(next);
       cur = next;
     }
@@ -477,7 +460,7 @@ export class Transaction {
   setVar(collection: string, key: string, value: string): void {
     let m = this.vars.get(collection);
     if (!m) { m = new Map(); this.vars.set(collection, m); }
-    m.set(key.toLowerCase(), { name: key, value, list: [{ key, value, name: `${collection}:${key}`, cache: undefined }] });
+    m.set(key.toLowerCase(), { name: key, value, list: [{ key, value, name: `${collection}:${key}`, tv: undefined }] });
   }
 
   unsetVar(collection: string, key: string): void {
@@ -491,7 +474,7 @@ export class Transaction {
   setEnv(key: string, value: string): void {
     this.env.set(key, value);
     this.keyIndex.delete('ENV');
-    this.collections.set('ENV', [...this.env].map(([k, v]) => ({ key: k, value: v, name: 'ENV:' + k, cache: undefined })));
+    this.collections.set('ENV', [...this.env].map(([k, v]) => ({ key: k, value: v, name: 'ENV:' + k, tv: undefined })));
   }
 
   addPoints(n: number): void {
@@ -544,7 +527,7 @@ export class Transaction {
     this.keyIndex.delete(name);
     this.targetCache.clear();
     this.joined.clear();
-    this.collections.set(name, pairs.map((p) => ({ key: p.name, value: p.value, name: `${name}:${p.name}`, cache: undefined })));
+    this.collections.set(name, pairs.map((p) => ({ key: p.name, value: p.value, name: `${name}:${p.name}`, tv: undefined })));
   }
 
   private setNames(name: string, pairs: Array<{ name: string }>): void {
@@ -552,7 +535,7 @@ export class Transaction {
     this.targetCache.clear();
     this.joined.clear();
     const base = name.replace(/_NAMES$/, '');
-    this.collections.set(name, pairs.map((p) => ({ key: p.name, value: p.name, name: `${base === name ? name : name}:${p.name}`, cache: undefined })));
+    this.collections.set(name, pairs.map((p) => ({ key: p.name, value: p.name, name: `${base === name ? name : name}:${p.name}`, tv: undefined })));
   }
 
   private header(name: string): string | undefined {
@@ -624,8 +607,8 @@ export class Transaction {
     this.keyIndex.delete('ARGS');
     this.keyIndex.delete('ARGS_NAMES');
     const all = [...this.collection('ARGS_GET'), ...this.collection('ARGS_POST')];
-    this.collections.set('ARGS', all.map((e) => ({ key: e.key, value: e.value, name: 'ARGS:' + e.key, cache: undefined })));
-    this.collections.set('ARGS_NAMES', all.map((e) => ({ key: e.key, value: e.key, name: 'ARGS_NAMES:' + e.key, cache: undefined })));
+    this.collections.set('ARGS', all.map((e) => ({ key: e.key, value: e.value, name: 'ARGS:' + e.key, tv: undefined })));
+    this.collections.set('ARGS_NAMES', all.map((e) => ({ key: e.key, value: e.key, name: 'ARGS_NAMES:' + e.key, tv: undefined })));
     let size = 0;
     for (const e of all) size += e.key.length + e.value.length;
     this.scalars.set('ARGS_COMBINED_SIZE', String(size));
@@ -681,8 +664,8 @@ export class Transaction {
       if (r.error || !r.doc) fail(r.error ?? 'XML parser error');
       else {
         this.collections.set('XML', [
-          { key: '/*', value: r.doc.text, name: 'XML:/*', cache: undefined },
-          ...r.doc.attributes.map((a) => ({ key: '//@*', value: a.value, name: 'XML://@*', cache: undefined })),
+          { key: '/*', value: r.doc.text, name: 'XML:/*', tv: undefined },
+          ...r.doc.attributes.map((a) => ({ key: '//@*', value: a.value, name: 'XML://@*', tv: undefined })),
         ]);
       }
     }

@@ -1,5 +1,7 @@
-// A (transformed) value under test. Its UTF-8 buffer for RE2 and its prefilter result are made
-// lazily and cached on the object, which the transaction caches per (value, transformation chain).
+// A (transformed) value under test, interned per transaction (one object per distinct string).
+// Its UTF-8 buffer for RE2, its prefilter summary and the results of transformation steps applied
+// to it are made lazily and cached on the object, so equal values in different variables (ARGS:a
+// and ARGS_GET:a, a header in two rules) share all of that work.
 import { re2Input } from './regex/compile';
 
 export interface TValue {
@@ -12,6 +14,8 @@ export interface TValue {
   bytes?: Buffer;
   /** charMask(lower), once computed. */
   mask?: number;
+  /** steps[t.id]: this value after transformation t (itself when t changes nothing). */
+  steps?: Array<TValue | undefined>;
 }
 
 export function bufOf(v: TValue): Buffer {

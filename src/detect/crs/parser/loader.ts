@@ -398,7 +398,6 @@ function finalizeChain(r: Rule): void {
       ? [...x.targets, ...x.exclusions].map(specKey).join('|')
       : undefined;
     const names = x.transforms.map((t) => t.name.toLowerCase());
-    x.prefixKeys = names.map((_n, i) => names.slice(0, i + 1).join(','));
     x.transformKey = names.join(',');
     x.joinKey = x.targetKey === undefined ? undefined : x.targetKey + '\u0001' + x.transformKey;
   }

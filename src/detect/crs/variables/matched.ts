@@ -5,8 +5,8 @@ import { registerVariable, scalar, selectEntries } from './registry';
 registerVariable('MATCHED_VAR', (tx) => scalar('MATCHED_VAR', tx.matchedVar));
 registerVariable('MATCHED_VAR_NAME', (tx) => scalar('MATCHED_VAR_NAME', tx.matchedVarName));
 registerVariable('MATCHED_VARS', (tx, spec) =>
-  selectEntries(tx.matchedVars.map((e) => ({ key: e.key, value: e.value, name: 'MATCHED_VARS:' + e.name, cache: undefined })), spec),
+  selectEntries(tx.matchedVars.map((e) => ({ key: e.key, value: e.value, name: 'MATCHED_VARS:' + e.name, tv: undefined })), spec),
 );
 registerVariable('MATCHED_VARS_NAMES', (tx, spec) =>
-  selectEntries(tx.matchedVars.map((e) => ({ key: e.key, value: e.name, name: 'MATCHED_VARS_NAMES:' + e.name, cache: undefined })), spec),
+  selectEntries(tx.matchedVars.map((e) => ({ key: e.key, value: e.name, name: 'MATCHED_VARS_NAMES:' + e.name, tv: undefined })), spec),
 );

@@ -12,8 +12,8 @@ export interface Entry {
   value: string;
   /** Full name as logged, e.g. ARGS:id or REQUEST_URI. */
   name: string;
-  /** Per-transaction cache of transformed values, by transformation-chain key. */
-  cache?: Map<string, TValue>;
+  /** The value interned in the transaction (set on first use); transformed values hang off it. */
+  tv?: TValue;
 }
 
 export type Resolver = (tx: Transaction, spec: VariableSpec) => Entry[];
@@ -59,5 +59,5 @@ export function keyMatches(spec: VariableSpec, key: string): boolean {
 
 /** A scalar variable: one entry, or none when the value is absent. */
 export function scalar(name: string, value: string | undefined): Entry[] {
-  return value === undefined ? [] : [{ key: '', value, name, cache: undefined }];
+  return value === undefined ? [] : [{ key: '', value, name, tv: undefined }];
 }
