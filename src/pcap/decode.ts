@@ -2,6 +2,7 @@
 // frame; nothing is copied (except fragments, held by the defragmenter). Frames we cannot use are
 // classified, never thrown.
 import type { IpDefragmenter } from './defrag';
+import { IP_PROTO_TUNNELS, UDP_PORT_TUNNELS, MAX_TUNNEL_DEPTH, ETHERTYPE_TEB, carriesTcp, type Decapsulator } from './tunnel';
 
 export const LINKTYPE = {
   NULL: 0, // BSD loopback: 4-byte address family in the capturing host's byte order
@@ -24,7 +25,9 @@ export type DecodeSkip =
   | 'ip-fragment'
   | 'bad-ip-header'
   | 'bad-tcp-header'
-  | 'unsupported-linktype';
+  | 'unsupported-linktype'
+  | 'bad-tunnel-header'
+  | 'tunnel-too-deep';
 
 export interface TcpPacket {
   family: 4 | 6;
@@ -62,6 +65,8 @@ export function isSupportedLinktype(lt: number): boolean {
 }
 
 let ctx: DecodeContext | undefined;
+/** Tunnel layers entered while decoding the current frame. */
+let depth = 0;
 
 /**
  * Decodes one frame of the given link type down to TCP. With a context holding a defragmenter,
@@ -69,6 +74,7 @@ let ctx: DecodeContext | undefined;
  */
 export function decodeFrame(linktype: number, f: Buffer, context?: DecodeContext): DecodeResult {
   ctx = context;
+  depth = 0;
   try {
     return decodeLink(linktype, f);
   } finally {
@@ -131,7 +137,29 @@ function decodeEthertype(f: Buffer, type: number, off: number): DecodeResult {
     return decodeIp(f, off + 8);
   }
   if (type === 0x0800 || type === 0x86dd) return decodeIp(f, off);
+  if (type === ETHERTYPE_TEB && depth > 0) return decodeEthernet(f.subarray(off));
   return SKIP('not-ip');
+}
+
+/**
+ * The payload of IP protocol `proto` at f[off..end): TCP, or a tunnel whose inner frame is decoded
+ * as if captured alone (bounded by the outer packet), or skipped as not TCP.
+ */
+function decodeTransport(f: Buffer, off: number, end: number, proto: number, family: 4 | 6, src: Buffer, dst: Buffer): DecodeResult {
+  if (proto === 6) return decodeTcp(f, off, end, family, src, dst);
+  let decap: Decapsulator | undefined = IP_PROTO_TUNNELS.get(proto);
+  let at = off;
+  if (proto === 17) {
+    if (end < off + 8) return SKIP('not-tcp');
+    decap = UDP_PORT_TUNNELS.get(f.readUInt16BE(off + 2));
+    at = off + 8;
+  }
+  if (!decap) return SKIP('not-tcp');
+  if (depth >= MAX_TUNNEL_DEPTH) return SKIP('tunnel-too-deep');
+  const inner = decap(f, at, end);
+  if (typeof inner === 'string') return SKIP(inner);
+  depth++;
+  return decodeEthertype(f.subarray(0, end), inner.ethertype, inner.off);
 }
 
 function decodeIp(f: Buffer, off: number): DecodeResult {
@@ -152,13 +180,12 @@ function decodeIpv4(f: Buffer, off: number): DecodeResult {
   // The IP total length bounds the packet (Ethernet pads short frames); a snaplen cut bounds it too.
   const end = Math.min(f.length, off + total);
   if ((fragField & 0x2000) !== 0 || (fragField & 0x1fff) !== 0) {
-    if (f[off + 9] !== 6 || !ctx?.defrag || end < off + ihl) return SKIP('ip-fragment');
+    if (!carriesTcp(f[off + 9]) || !ctx?.defrag || end < off + ihl) return SKIP('ip-fragment');
     const whole = ctx.defrag.ipv4(f, off, end, ctx.timeMs);
     return whole ? decodeIpv4(whole, 0) : SKIP('ip-fragment');
   }
-  if (f[off + 9] !== 6) return SKIP('not-tcp');
   if (end < off + ihl) return SKIP('truncated');
-  return decodeTcp(f, off + ihl, end, 4, f.subarray(off + 12, off + 16), f.subarray(off + 16, off + 20));
+  return decodeTransport(f, off + ihl, end, f[off + 9], 4, f.subarray(off + 12, off + 16), f.subarray(off + 16, off + 20));
 }
 
 function decodeIpv6(f: Buffer, off: number): DecodeResult {
@@ -191,7 +218,7 @@ function decodeIpv6(f: Buffer, off: number): DecodeResult {
       next = f[p];
       p += (f[p + 1] + 2) * 4;
     } else {
-      return SKIP('not-tcp');
+      return decodeTransport(f, p, end, next, 6, src, dst);
     }
   }
   return SKIP('bad-ip-header');

@@ -76,6 +76,110 @@ export function tcpIpPacket(s: TcpFrameSpec): Buffer {
   return Buffer.concat([ip, tcp]);
 }
 
+/** An IP packet (v4 or v6) with the given protocol and payload (no options, no extension headers). */
+export function ipPacket(family: 4 | 6, src: string, dst: string, proto: number, payload: Buffer): Buffer {
+  if (family === 4) {
+    const ip = Buffer.alloc(20);
+    ip[0] = 0x45;
+    ip.writeUInt16BE(20 + payload.length, 2);
+    ip[8] = 64;
+    ip[9] = proto;
+    ipv4Bytes(src).copy(ip, 12);
+    ipv4Bytes(dst).copy(ip, 16);
+    ip.writeUInt16BE(checksum(ip), 10);
+    return Buffer.concat([ip, payload]);
+  }
+  const ip = Buffer.alloc(40);
+  ip[0] = 0x60;
+  ip.writeUInt16BE(payload.length, 4);
+  ip[6] = proto;
+  ip[7] = 64;
+  ipv6Bytes(src).copy(ip, 8);
+  ipv6Bytes(dst).copy(ip, 24);
+  return Buffer.concat([ip, payload]);
+}
+
+/** The outer addresses of a tunnel packet. */
+export interface TunnelOuter {
+  family?: 4 | 6;
+  src: string;
+  dst: string;
+}
+
+/** Ethertype of a bare IP packet, from its version nibble. */
+function ipEthertype(ip: Buffer): number {
+  return ip[0] >> 4 === 6 ? 0x86dd : 0x0800;
+}
+
+/** An Ethernet frame (no VLAN) around an IP packet: the inner frame of VXLAN and GRE bridging. */
+export function ethernetFrame(ip: Buffer): Buffer {
+  return linkFrame(LINKTYPE.ETHERNET, ip, ipEthertype(ip) === 0x86dd ? 6 : 4);
+}
+
+export interface GreSpec extends TunnelOuter {
+  /** GRE protocol type; default: the inner IP packet's ethertype. */
+  protocol?: number;
+  checksum?: boolean;
+  key?: number;
+  seq?: number;
+}
+
+/** An IP packet carrying `inner` in GRE version 0, with the optional checksum/key/sequence fields. */
+export function greEncap(inner: Buffer, s: GreSpec): Buffer {
+  let flags = 0;
+  const fields: Buffer[] = [];
+  if (s.checksum) {
+    flags |= 0x8000;
+    fields.push(Buffer.alloc(4)); // checksum filled in below, reserved1 0
+  }
+  if (s.key !== undefined) {
+    flags |= 0x2000;
+    const k = Buffer.alloc(4);
+    k.writeUInt32BE(s.key >>> 0);
+    fields.push(k);
+  }
+  if (s.seq !== undefined) {
+    flags |= 0x1000;
+    const q = Buffer.alloc(4);
+    q.writeUInt32BE(s.seq >>> 0);
+    fields.push(q);
+  }
+  const h = Buffer.alloc(4);
+  h.writeUInt16BE(flags, 0);
+  h.writeUInt16BE(s.protocol ?? ipEthertype(inner), 2);
+  const gre = Buffer.concat([h, ...fields, inner]);
+  if (s.checksum) gre.writeUInt16BE(checksum(gre), 4);
+  return ipPacket(s.family ?? 4, s.src, s.dst, 47, gre);
+}
+
+/** An IP/UDP packet (UDP checksum left 0, which IPv4 allows and decoders here do not check). */
+export function udpPacket(o: TunnelOuter, sport: number, dport: number, payload: Buffer): Buffer {
+  const u = Buffer.alloc(8);
+  u.writeUInt16BE(sport, 0);
+  u.writeUInt16BE(dport, 2);
+  u.writeUInt16BE(8 + payload.length, 4);
+  return ipPacket(o.family ?? 4, o.src, o.dst, 17, Buffer.concat([u, payload]));
+}
+
+/** VXLAN over UDP 4789 around an inner Ethernet frame. */
+export function vxlanEncap(innerEthernet: Buffer, s: TunnelOuter & { vni?: number; sport?: number }): Buffer {
+  const h = Buffer.alloc(8);
+  h[0] = 0x08;
+  h.writeUIntBE((s.vni ?? 1) & 0xffffff, 4, 3);
+  return udpPacket(s, s.sport ?? 49152, 4789, Buffer.concat([h, innerEthernet]));
+}
+
+/** Geneve over UDP 6081 around `inner` (an IP packet, or an Ethernet frame with ethertype 0x6558). */
+export function geneveEncap(inner: Buffer, s: TunnelOuter & { ethertype?: number; options?: Buffer; vni?: number; sport?: number }): Buffer {
+  const opts = s.options ?? Buffer.alloc(0);
+  if (opts.length % 4 !== 0 || opts.length > 252) throw new Error('Geneve options are 0-252 bytes, a multiple of 4');
+  const h = Buffer.alloc(8);
+  h[0] = opts.length / 4;
+  h.writeUInt16BE(s.ethertype ?? ipEthertype(inner), 2);
+  h.writeUIntBE((s.vni ?? 1) & 0xffffff, 4, 3);
+  return udpPacket(s, s.sport ?? 49152, 6081, Buffer.concat([h, opts, inner]));
+}
+
 /** A frame of the given link type around an IP packet. */
 export function linkFrame(linktype: number, ip: Buffer, family: 4 | 6, vlans: number[] = []): Buffer {
   const ethertype = family === 4 ? 0x0800 : 0x86dd;
@@ -175,9 +279,17 @@ export class PcapWriter {
     this.out(frame);
   }
 
+  /**
+   * Wraps every IP packet written by tcp() (e.g. in a tunnel: `(ip) => greEncap(ip, outer)`);
+   * the result's version nibble sets the link-layer family.
+   */
+  encap: ((ip: Buffer) => Buffer) | undefined;
+
   tcp(timeMs: number, spec: TcpFrameSpec): void {
-    const fam = spec.family ?? 4;
-    this.record(timeMs, linkFrame(this.linktype, tcpIpPacket(spec), fam, spec.vlans));
+    let ip = tcpIpPacket(spec);
+    if (this.encap) ip = this.encap(ip);
+    const fam = ip[0] >> 4 === 6 ? 6 : 4;
+    this.record(timeMs, linkFrame(this.linktype, ip, fam, spec.vlans));
   }
 
   toBuffer(): Buffer {

@@ -23,7 +23,7 @@ export function register(program: Command): void {
   program
     .command('pcap-info')
     .description('summarise a pcap as flows and HTTP transactions (reassembly and parser debugging)')
-    .argument('<pcap>', 'classic pcap file (Ethernet, Linux cooked SLL/SLL2, raw IP, null/loopback; IPv4/IPv6; VLAN)')
+    .argument('<pcap>', 'classic pcap file (Ethernet, Linux cooked SLL/SLL2, raw IP, null/loopback; IPv4/IPv6; VLAN; GRE, ERSPAN, VXLAN, Geneve and IP-in-IP tunnels)')
     .option('--http', 'list every HTTP transaction (method, URI, status, body sizes, anomalies)')
     .option('--json', 'one JSON object per line: flows, transactions, then the counters')
     .option('--no-midstream', "ignore TCP flows whose handshake is not in the capture (Suricata's default)")
