@@ -30,7 +30,8 @@ export function register(program: Command): void {
     .option('--eve <out>', "where EVE alert lines go: a file, or '-' for stdout", '-')
     .option('--var <NAME=VALUE>', 'set an address or port variable, e.g. HOME_NET=[10.0.0.0/8] (repeatable)', collect, [])
     .option('--report', 'print the full rule load report to stderr')
-    .action((pcap: string, o: { rules: string[]; eve: string; var: string[]; report?: boolean }) => {
+    .option('--midstream', "also reassemble TCP flows whose handshake is not in the capture (off by default, as Suricata's stream.midstream)")
+    .action((pcap: string, o: { rules: string[]; eve: string; var: string[]; report?: boolean; midstream?: boolean }) => {
       if (!o.rules.length) throw new UsageError('replay needs at least one --rules FILE');
       if (!fs.existsSync(pcap)) throw new UsageError(`no such pcap file: ${pcap}`);
       for (const r of o.rules) if (!fs.existsSync(r)) throw new UsageError(`no such rules file: ${r}`);
@@ -54,10 +55,12 @@ export function register(program: Command): void {
         const s = replayWithEngine(pcap, engine, (a) => {
           pending += JSON.stringify(a.eve) + '\n';
           if (pending.length > 65536) flush();
-        });
+        }, { midstream: o.midstream === true });
         flush();
         process.stderr.write(
-          `replay: ${s.pcap.packets} packets, ${s.flows} flows, ${s.transactions} HTTP transactions, ${s.streamChunks} stream chunks, ${s.alerts} alerts\n`,
+          `replay: ${s.pcap.packets} packets, ${s.flows} flows, ${s.transactions} HTTP transactions, ${s.streamChunks} stream chunks, ${s.alerts} alerts` +
+            (s.pcap.reassembly.tcp_packets_midstream_ignored ? ` (${s.pcap.reassembly.tcp_packets_midstream_ignored} data packets of flows without a handshake ignored; --midstream to include them)` : '') +
+            '\n',
         );
       } finally {
         if (fd !== 1) fs.closeSync(fd);

@@ -6,6 +6,6 @@ export type { EtMatch, MatchOptions, RuleSelection } from './engine';
 export { DEFAULT_ADDRESS_VARS, DEFAULT_PORT_VARS, splitVariables } from './vars';
 export type { Rule } from './types';
 export { alertToEve, type EveAlertRecord } from './eve';
-export { replayWithEngine, type ReplaySummary, type ReplayAlert } from './replay';
+export { replayWithEngine, type ReplaySummary, type ReplayAlert, type ReplayOptions } from './replay';
 export { updateRules, ruleFilesIn, DEFAULT_ET_URL, RulesUpdateError, type UpdateOptions, type UpdateResult } from './update';
 export { ruleMetadata } from './parser';

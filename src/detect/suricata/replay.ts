@@ -17,7 +17,16 @@ export interface ReplaySummary {
   flows: number;
 }
 
-export function replayWithEngine(file: string, engine: SuricataEngine, onAlert: (a: ReplayAlert) => void, opts: MatchOptions = {}): ReplaySummary {
+export interface ReplayOptions extends MatchOptions {
+  /**
+   * Reassemble TCP flows whose handshake is not in the capture. Off by default, as Suricata's
+   * stream.midstream: false (such flows are ignored, so a replay alerts as Suricata -r does).
+   */
+  midstream?: boolean;
+}
+
+export function replayWithEngine(file: string, engine: SuricataEngine, onAlert: (a: ReplayAlert) => void, replayOpts: ReplayOptions = {}): ReplaySummary {
+  const { midstream = false, ...opts } = replayOpts;
   let alerts = 0;
   let transactions = 0;
   let streamChunks = 0;
@@ -55,7 +64,7 @@ export function replayWithEngine(file: string, engine: SuricataEngine, onAlert: 
           break;
       }
     },
-    { rawStreams: 'all' },
+    { rawStreams: 'all', reassembly: { midstream } },
   );
   return { pcap, alerts, transactions, streamChunks, flows };
 }
