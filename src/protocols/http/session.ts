@@ -5,6 +5,7 @@ import type { FlowInfo, StreamChunk, StreamDirection } from '../../flow/types';
 import type { HttpAnomaly, HttpRequest, HttpResponse, HttpTransaction } from './types';
 import { HttpMessageParser, headerValues, type HeadDecision, type HttpMessage, type HttpParserLimits } from './parser';
 import { contentCodings, decodeContent } from './content-decoding';
+import { anomaly } from './message';
 
 export type HttpSessionEvent =
   | { kind: 'http-request'; tx: HttpTransaction }
@@ -239,7 +240,14 @@ export class HttpSession {
       p.tunnel = 'connect';
       return 'no-body';
     }
-    if (method === 'HEAD' || status === 204 || status === 304) return 'no-body';
+    if (method === 'HEAD' || status === 304) return 'no-body';
+    // A 204 must not carry Transfer-Encoding or Content-Length (RFC 9110/9112). One that does
+    // frames a body on purpose (an evasion): clients read it, and so does Suricata's libhtp.
+    // A 304 may legitimately carry either as metadata of the cached entity, so it stays bodiless.
+    if (status === 204) {
+      if (!headerValues(m, 'transfer-encoding').length && !headerValues(m, 'content-length').length) return 'no-body';
+      anomaly(m, 'unexpected_body', '204 response with Transfer-Encoding or Content-Length: its body is read');
+    }
     return 'body';
   }
 

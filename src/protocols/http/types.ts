@@ -33,7 +33,8 @@ export type HttpAnomalyKind =
   | 'invalid_chunk_framing'
   | 'too_many_headers'
   | 'incomplete'
-  | 'http09';
+  | 'http09'
+  | 'unexpected_body';
 
 export interface HttpAnomaly {
   kind: HttpAnomalyKind;
