@@ -1,4 +1,5 @@
-// Link layer -> IPv4/IPv6 -> TCP decoding of captured frames. Everything works on offsets into the
+// Link layer -> IPv4/IPv6 -> TCP decoding of captured frames, through tunnels (tunnel.ts: GRE,
+// ERSPAN, VXLAN, Geneve, IP-in-IP) down to the inner TCP. Everything works on offsets into the
 // frame; nothing is copied (except fragments, held by the defragmenter). Frames we cannot use are
 // classified, never thrown.
 import type { IpDefragmenter } from './defrag';
