@@ -11,7 +11,7 @@ import { keyMatches, type Resolver } from './variables/registry';
 import type { JoinedValues, TValue } from './tvalue';
 import type { Transformation } from './transformations/registry';
 import { bufOf } from './tvalue';
-import { charMask, lowerLatin1 } from './regex/literals';
+import { re2Input } from './regex/compile';
 import { inRanges, type IdRange } from './id-ranges';
 import { parseUrlEncoded } from './body/urlencoded';
 import { parseCookies } from './body/cookies';
@@ -276,7 +276,7 @@ export class Transaction {
     this.currentRule = rule;
   }
 
-  /** Per (targets, transformation chain): all transformed values, lower-cased, NUL-joined. */
+  /** Per (targets, transformation chain): all transformed values, NUL-joined. */
   private joined = new Map<string, JoinedValues>();
 
   private joinedValues(rule: Rule, entries: Entry[]): JoinedValues {
@@ -284,16 +284,8 @@ export class Transaction {
     let j = this.joined.get(key);
     if (j === undefined) {
       const parts: string[] = [];
-      let mask = 0;
-      for (const e of entries) {
-        const v = this.transform(e, rule);
-        const lower = v.lower ?? (v.lower = lowerLatin1(v.s));
-        const m = v.mask ?? (v.mask = charMask(lower));
-        mask |= m;
-        parts.push(lower);
-      }
-      j = { lower: parts.join('\u0000'), mask };
-      // (j.buf, the RE2 input of the joined text, is made on first use)
+      for (let i = 0; i < entries.length; i++) parts.push(this.transform(entries[i], rule).s);
+      j = { buf: re2Input(parts.join('\u0000')) };
       this.joined.set(key, j);
     }
     return j;

@@ -22,10 +22,8 @@ export function bufOf(v: TValue): Buffer {
   return v.buf ?? (v.buf = re2Input(v.s));
 }
 
-/** All transformed values of a rule's targets, lower-cased and NUL-joined: an operator that finds
+/** All transformed values of a rule's targets, NUL-joined, as RE2 input: an operator that finds
  * nothing here can match none of them (rule-level prefilter). */
 export interface JoinedValues {
-  lower: string;
-  mask: number;
-  buf?: Buffer;
+  buf: Buffer;
 }

@@ -6,7 +6,7 @@ import RE2 from 're2';
 import { registerOperator } from './registry';
 import type { Transaction } from '../transaction';
 import { bufOf, type JoinedValues, type TValue } from '../tvalue';
-import { fromRe2, re2Input } from '../regex/compile';
+import { fromRe2 } from '../regex/compile';
 
 const memo = new Map<string, RE2>();
 
@@ -21,14 +21,14 @@ export function phraseOperator(name: string, arg: string, phrases: string[]) {
   const matcher = re;
   // a value shorter than every phrase cannot contain one (many values are short: ids, flags)
   const minLen = list.length === 0 ? Infinity : Math.min(...list.map((p) => p.length));
-  // A phrase holds no NUL, so it occurs in the NUL-joined, lower-cased values of a rule's targets
-  // iff it occurs in one of them (matching is case-insensitive): one scan decides for all.
+  // A phrase holds no NUL, so it occurs in the NUL-joined values of a rule's targets iff it occurs
+  // in one of them: one scan decides for all.
   const joinable = !list.some((p) => p.includes('\u0000'));
   return {
     name,
     arg,
     mayMatchAny: joinable
-      ? (j: JoinedValues): boolean => matcher.exec(j.buf ?? (j.buf = re2Input(j.lower))) !== null
+      ? (j: JoinedValues): boolean => matcher.exec(j.buf) !== null
       : undefined,
     evaluate(tx: Transaction, v: TValue) {
       if (v.s.length < minLen) return false;

@@ -4,7 +4,7 @@
 // compiled per distinct expansion (memoized). Static patterns get a required-literal prefilter.
 import { registerOperator } from './registry';
 import { compileRegex, fromRe2 } from '../regex/compile';
-import { bufOf, type JoinedValues, type TValue } from '../tvalue';
+import { bufOf, type TValue } from '../tvalue';
 import { requiredLiterals, lowerLatin1, charMask } from '../regex/literals';
 import { pcreToRe2 } from '../regex/pcre-to-re2';
 import { compileMacro, hasMacro } from '../macro';
@@ -80,14 +80,6 @@ function rx(arg: string) {
     prefilterPattern: arg,
     literals,
     literalMasks: masks,
-    mayMatchAny: literals === undefined
-      ? undefined
-      : (j: JoinedValues): boolean => {
-          for (let i = 0; i < literals.length; i++) {
-            if ((masks[i] & j.mask) === masks[i] && j.lower.includes(literals[i])) return true;
-          }
-          return false;
-        },
     evaluate(tx: Transaction, v: TValue) {
       if (literals !== undefined && tx.prefilterEnabled) {
         const lower = v.lower ?? (v.lower = lowerLatin1(v.s));
