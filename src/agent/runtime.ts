@@ -1,23 +1,28 @@
 // Assembles a running sensor from a configuration: the rule engines (CRS, ET) behind their
 // Detector adapters, the live capture source, and the Agent core with its outputs. Used by
 // `proctap agent` and `proctap demo`.
-import * as v8 from 'v8';
-import * as vm from 'vm';
 import type { ProctapConfig } from '../config/types';
 import type { Detector } from '../detect/detector';
 import { CrsDetector } from '../detect/crs-detector';
 import { EtDetector } from '../detect/et-detector';
 import { Agent } from './agent';
 import { LiveCaptureSource, type LiveSourceOptions } from './live-source';
+import { MemoryKeeper, collectGarbage, tuneMalloc } from './memory-keeper';
 import type { CaptureSource } from './types';
 
 export const DEFAULT_STATE_DIR = '/var/lib/proctap/state';
 /**
  * The agent's ring buffer. A native thread drains it continuously into batches (the addon queue
  * absorbs slow JavaScript), so it needs less than the capture command's 64 MiB; its pages are
- * mapped twice and count twice in RSS.
+ * mapped twice and count twice in RSS (8 MiB: 16 MB of RSS).
  */
-export const AGENT_RING_BYTES = 16 << 20;
+export const AGENT_RING_BYTES = 8 << 20;
+/**
+ * 1 MiB batches the native reader queues while JavaScript is busy, before it drops (counted as
+ * addon_queue drops). An overloaded agent drops either way; the queue only absorbs bursts, and
+ * every queued batch is resident memory.
+ */
+export const AGENT_MAX_QUEUED_BATCHES = 16;
 
 
 export interface RuntimeOptions {
@@ -73,24 +78,21 @@ export function loadDetectors(c: ProctapConfig, log: (l: string) => void = () =>
  * One full garbage collection. Loading the rule sets leaves ~100 MB of parse garbage in the old
  * generation, which V8 would otherwise keep (as RSS) until some later major collection.
  */
-export function collectGarbage(): void {
-  try {
-    v8.setFlagsFromString('--expose-gc');
-    (vm.runInNewContext('gc') as () => void)();
-  } catch {
-    /* only memory is at stake */
-  }
-}
+export { collectGarbage };
 
 export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
   const t0 = performance.now();
   const log = o.log ?? (() => undefined);
+  // Before the rule files are read: their large buffers must not raise glibc's mmap threshold.
+  tuneMalloc();
+  const keeper = new MemoryKeeper();
   const { detectors, crs, et } = loadDetectors(o.config, log);
-  collectGarbage();
+  keeper.collect();
   const source =
     o.captureSource ??
     new LiveCaptureSource({
       ringBytes: AGENT_RING_BYTES,
+      maxQueuedBatches: AGENT_MAX_QUEUED_BATCHES,
       ...o.capture,
       netns: o.netns,
       onFlowEnd: et ? (flow) => et.endFlow(flow) : undefined,
@@ -107,8 +109,8 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
   });
   const addr = await agent.start();
   const startupMs = performance.now() - t0;
-  // Some load-time buffers (e.g. Hyperscan cache writes) are released a moment later: collect again.
-  const gcTimers = [3000, 20_000].map((ms) => setTimeout(collectGarbage, ms).unref());
+  // Load-time leftovers, garbage after bursts, free malloc pages: see memory-keeper.ts.
+  keeper.start();
   log(`capture: ${source.path}${o.netns?.length ? ` in ${o.netns.join(', ')}` : ''}; gRPC ${addr.grpc || 'off'}; metrics ${addr.metrics ? `http://${addr.metrics}/metrics` : 'off'}; started in ${(startupMs / 1000).toFixed(1)} s`);
   let stopped = false;
   return {
@@ -123,7 +125,7 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
     async stop() {
       if (stopped) return;
       stopped = true;
-      for (const t of gcTimers) clearTimeout(t);
+      keeper.stop();
       await agent.stop();
     },
   };
