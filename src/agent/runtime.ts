@@ -53,25 +53,43 @@ export interface Runtime {
   stop(): Promise<void>;
 }
 
+function logCrs(c: ProctapConfig, crs: CrsDetector, log: (l: string) => void): void {
+  const r = crs.report();
+  log(`CRS: ${r.loaded} rules from ${c.rules.crs.dir} in ${r.loadTimeMs.toFixed(0)} ms (${r.failed} not loaded)`);
+}
+
+function logEt(c: ProctapConfig, et: EtDetector, log: (l: string) => void): void {
+  const r = et.report();
+  if (r.loaded) log(`ET: ${r.loaded} rules from ${c.rules.et.dir} in ${r.loadTimeMs.toFixed(0)} ms (${r.failed} not loaded, ${r.disabledInFiles} disabled in files)`);
+  else log(`ET: no rules loaded from ${c.rules.et.dir} (${r.failures[0]?.reason ?? 'empty'}); running without ET`);
+}
+
+const newCrs = (c: ProctapConfig) => new CrsDetector({ dir: c.rules.crs.dir, setup: c.rules.crs.setup, paranoia: c.detection.paranoia });
+const etOptions = (c: ProctapConfig) => ({ paths: [c.rules.et.dir], vars: c.rules.et.vars });
+
 /** Loads the engines the configuration enables (rule directories are read once, at start). */
 export function loadDetectors(c: ProctapConfig, log: (l: string) => void = () => undefined): { detectors: Detector[]; crs?: CrsDetector; et?: EtDetector } {
-  const detectors: Detector[] = [];
-  let crs: CrsDetector | undefined;
-  let et: EtDetector | undefined;
-  if (c.rules.crs.enabled) {
-    crs = new CrsDetector({ dir: c.rules.crs.dir, setup: c.rules.crs.setup, paranoia: c.detection.paranoia });
-    const r = crs.report();
-    log(`CRS: ${r.loaded} rules from ${c.rules.crs.dir} in ${r.loadTimeMs.toFixed(0)} ms (${r.failed} not loaded)`);
-    detectors.push(crs);
-  }
-  if (c.rules.et.enabled) {
-    et = new EtDetector({ paths: [c.rules.et.dir], vars: c.rules.et.vars });
-    const r = et.report();
-    if (r.loaded) log(`ET: ${r.loaded} rules from ${c.rules.et.dir} in ${r.loadTimeMs.toFixed(0)} ms (${r.failed} not loaded, ${r.disabledInFiles} disabled in files)`);
-    else log(`ET: no rules loaded from ${c.rules.et.dir} (${r.failures[0]?.reason ?? 'empty'}); running without ET`);
-    detectors.push(et);
-  }
-  return { detectors, crs, et };
+  const crs = c.rules.crs.enabled ? newCrs(c) : undefined;
+  if (crs) logCrs(c, crs, log);
+  const et = c.rules.et.enabled ? new EtDetector(etOptions(c)) : undefined;
+  if (et) logEt(c, et, log);
+  return { detectors: [crs, et].filter((d): d is CrsDetector | EtDetector => !!d), crs, et };
+}
+
+/**
+ * Same engines as loadDetectors, loaded concurrently: ET parses first, then its Hyperscan
+ * databases compile on libuv threads while this thread loads CRS (start-up with a cold Hyperscan
+ * cache is mostly that compilation).
+ */
+export async function loadDetectorsConcurrently(c: ProctapConfig, log: (l: string) => void = () => undefined): Promise<{ detectors: Detector[]; crs?: CrsDetector; et?: EtDetector }> {
+  const etLoading = c.rules.et.enabled ? EtDetector.load(etOptions(c)) : undefined;
+  // Errors of the ET load surface at the await below, after CRS.
+  etLoading?.catch(() => undefined);
+  const crs = c.rules.crs.enabled ? newCrs(c) : undefined;
+  if (crs) logCrs(c, crs, log);
+  const et = await etLoading;
+  if (et) logEt(c, et, log);
+  return { detectors: [crs, et].filter((d): d is CrsDetector | EtDetector => !!d), crs, et };
 }
 
 /**
@@ -86,7 +104,7 @@ export async function startRuntime(o: RuntimeOptions): Promise<Runtime> {
   // Before the rule files are read: their large buffers must not raise glibc's mmap threshold.
   tuneMalloc();
   const keeper = new MemoryKeeper();
-  const { detectors, crs, et } = loadDetectors(o.config, log);
+  const { detectors, crs, et } = await loadDetectorsConcurrently(o.config, log);
   keeper.collect();
   const source =
     o.captureSource ??

@@ -5,7 +5,7 @@
 // and namespaced traffic included).
 import * as fs from 'fs';
 import * as path from 'path';
-import { loadRules, type LoadReport, type SuricataEngine } from './suricata';
+import { loadRules, loadRulesConcurrent, type LoadReport, type SuricataEngine } from './suricata';
 import type { FlowInfo, StreamChunk } from '../flow/types';
 import type { HttpTransaction } from '../protocols/http/types';
 import type { DetectionContext, Detector, DetectorSettings, RuleLoadReport } from './detector';
@@ -43,6 +43,12 @@ export function etRuleFiles(paths: string[]): { files: string[]; missing: string
 
 function isPortVar(name: string): boolean {
   return /_PORTS?$/.test(name) || name === 'DNP3_PORTS';
+}
+
+function portVarsOf(vars: Record<string, string> | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(vars ?? {})) if (isPortVar(k)) out[k] = v;
+  return out;
 }
 
 /** This host's end of the flow as HOME_NET, the peer as EXTERNAL_NET. */
@@ -83,18 +89,29 @@ export class EtDetector implements Detector {
   private selectionKey = '';
   private readonly c = { requests: 0, responses: 0, stream_chunks: 0, skipped_no_category: 0, matches: 0 };
 
-  constructor(opts: EtDetectorOptions) {
+  /**
+   * Loads the rules synchronously, or takes what load() prepared (null: there were no rule files).
+   */
+  constructor(opts: EtDetectorOptions, loaded?: { engine: SuricataEngine; report: LoadReport } | null) {
     this.paths = opts.paths;
     const { files, missing } = etRuleFiles(opts.paths);
     this.missing = missing;
-    const portVars: Record<string, string> = {};
-    for (const [k, v] of Object.entries(opts.vars ?? {})) if (isPortVar(k)) portVars[k] = v;
     this.setVars(opts.vars ?? {});
-    if (files.length) {
-      const { engine, report } = loadRules(files, { portVars });
-      this.engine = engine;
-      this.loadReport = report;
+    const got = loaded !== undefined ? loaded : files.length ? loadRules(files, { portVars: portVarsOf(opts.vars) }) : null;
+    if (got) {
+      this.engine = got.engine;
+      this.loadReport = got.report;
     }
+  }
+
+  /**
+   * Parses the rules on this thread before it returns, then the Hyperscan databases compile on
+   * libuv threads while the caller goes on (the agent loads CRS meanwhile).
+   */
+  static load(opts: EtDetectorOptions): Promise<EtDetector> {
+    const { files } = etRuleFiles(opts.paths);
+    if (!files.length) return Promise.resolve(new EtDetector(opts, null));
+    return loadRulesConcurrent(files, { portVars: portVarsOf(opts.vars) }).then((loaded) => new EtDetector(opts, loaded));
   }
 
   /** Rules loaded (0 without rule files). */

@@ -1,5 +1,5 @@
 // Public API of the Suricata/ET engine (see README "ET engine").
-export { loadRules, loadRulesAsync, loadRulesDir, loadRulesText, formatReport } from './load';
+export { loadRules, loadRulesAsync, loadRulesConcurrent, loadRulesDir, loadRulesText, formatReport } from './load';
 export type { LoadOptions, LoadReport, LoadFailure, RuleSource } from './load';
 export { SuricataEngine, hostAddressVars } from './engine';
 export type { EtMatch, MatchOptions, RuleSelection } from './engine';

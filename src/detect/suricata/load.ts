@@ -181,6 +181,17 @@ export function loadRules(sources: Array<RuleSource | string>, opts: LoadOptions
 }
 
 /**
+ * Like loadRules (RE2 checks on this thread, with the verdict cache), but the Hyperscan databases
+ * compile on libuv threads: parsing is done when this returns, so the caller can use this thread
+ * for other work (the agent loads CRS) while the databases compile. Same rules and report.
+ */
+export function loadRulesConcurrent(sources: Array<RuleSource | string>, opts: LoadOptions = {}): Promise<{ engine: SuricataEngine; report: LoadReport }> {
+  const t0 = process.hrtime.bigint();
+  const p = withoutStacks(() => parseSources(normalize(sources), opts, false));
+  return SuricataEngine.create(p.rules, p.addressEnv, p.classes, { prefilter: opts.prefilter }).then((engine) => ({ engine, report: finishReport(p, engine, t0) }));
+}
+
+/**
  * Loads rule files using the other cores: a worker thread compiles every pcre with RE2 while this
  * thread parses (rules then compile their pcre on first use), and Hyperscan databases compile on
  * libuv threads. Same rules and report as loadRules.
