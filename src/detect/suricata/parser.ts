@@ -129,6 +129,14 @@ export function parseRule(text: string, file: string, line: number, idx: number,
 }
 
 
+/**
+ * A copy that does not share the rule text: V8 keeps slices of 13+ characters as views of the whole
+ * string, so one kept msg or reference would pin every rule's full text (12 MB for ET Open).
+ */
+function flat(s: string): string {
+  return s.length < 13 ? s : (JSON.parse(JSON.stringify(s)) as string);
+}
+
 function finish(b: RuleBuilder, text: string, file: string, line: number, idx: number, ctx: ParseContext): Rule {
   const h = b.header;
   const lists = b.lists.filter((l) => l.items.length > 0 || l.absent);
@@ -172,10 +180,10 @@ function finish(b: RuleBuilder, text: string, file: string, line: number, idx: n
     gid: b.gid,
     sid: b.sid!,
     rev: b.rev,
-    msg: b.msg,
-    classtype: b.classtype,
+    msg: flat(b.msg),
+    classtype: b.classtype === undefined ? undefined : flat(b.classtype),
     priority: b.priority,
-    references: b.references,
+    references: b.references.map(flat),
     flow: b.flow,
     flowbits: b.flowbits,
     xbits: b.xbits,
@@ -191,11 +199,10 @@ function finish(b: RuleBuilder, text: string, file: string, line: number, idx: n
     dirs,
     file,
     line,
-    text,
-    category: catMatch ? catMatch[1] : '',
+    category: catMatch ? flat(catMatch[1]) : '',
     severity: b.priority ?? cls?.priority ?? 3,
     order: idx,
-    metadataText: b.metadataText,
+    metadataText: b.metadataText.map(flat),
     pcreKeys: b.pcreKeys,
     fast: undefined,
   };

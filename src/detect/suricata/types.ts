@@ -248,8 +248,7 @@ export interface Rule {
   /** File and line it came from. */
   file: string;
   line: number;
-  /** The rule text as loaded. */
-  text: string;
+  /* The rule text is not kept (12 MB for ET Open): file and line locate it. */
   /** ET category from the msg prefix (`ET EXPLOIT` -> `EXPLOIT`), or '' when none. */
   category: string;
   /** Severity 1..4 (Suricata's priority, from the rule or its classtype; default 3). */

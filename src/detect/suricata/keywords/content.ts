@@ -20,7 +20,14 @@ export function parseContentValue(v: string | undefined, kw: string): { pattern:
   const body = unquote(t);
   const pattern = parseContentBytes(body);
   if (pattern.length === 0) throw new RuleSyntaxError(`${kw}: empty pattern`);
-  return { pattern, negated, text: body };
+  // A copy: a slice would keep the whole rule text alive as long as the rule.
+  return { pattern, negated, text: body.length < 13 ? body : (JSON.parse(JSON.stringify(body)) as string) };
+}
+
+/** The pattern itself when lowercasing changes nothing (most patterns; one Buffer fewer per content). */
+function lowered(pattern: Buffer): Buffer {
+  const l = asciiLower(pattern);
+  return l.equals(pattern) ? pattern : l;
 }
 
 export function addContent(b: RuleBuilder, v: string | undefined, kw: string): ContentItem {
@@ -28,7 +35,7 @@ export function addContent(b: RuleBuilder, v: string | undefined, kw: string): C
   const item: ContentItem = {
     kind: 'content',
     pattern,
-    lower: asciiLower(pattern),
+    lower: lowered(pattern),
     nocase: false,
     negated,
     startswith: false,

@@ -9,12 +9,20 @@ import { compilePcre, parsePcreValue, pcreKey } from '../pcre-compile';
 import type { PcreItem } from '../types';
 import { registerKeyword } from './registry';
 
+/**
+ * A flat copy: the translated source is built piece by piece (a deep chain of concatenations that
+ * V8 keeps as such), and it lives as long as the rule.
+ */
+function flat(s: string): string {
+  return JSON.parse(JSON.stringify(s)) as string;
+}
+
 registerKeyword({
   name: 'pcre',
   setup(b, v) {
     const spec = parsePcreValue(v);
-    const item: PcreItem = { kind: 'pcre', negated: spec.negated, relative: spec.relative, source: spec.source, flags: spec.flags };
-    const key = pcreKey(spec.source, spec.flags);
+    const item: PcreItem = { kind: 'pcre', negated: spec.negated, relative: spec.relative, source: flat(spec.source), flags: spec.flags };
+    const key = pcreKey(item.source, spec.flags);
     const known = b.pcreVerdicts?.get(key);
     if (b.deferPcre) b.pcreKeys.push(key);
     else if (known !== undefined) {
