@@ -12,8 +12,12 @@ import './variables';
 import { Loader, category as categoryOf, type LoadSource } from './parser/loader';
 import type { Rule } from './rule';
 import type { RuleSet } from './ruleset';
-import { Transaction } from './transaction';
+import * as transactionMod from './transaction';
+import type { Transaction as TransactionType } from './transaction';
 import type { CrsLoadReport, CrsPhaseResult, CrsRequest, CrsResponse, EvaluateOptions } from './types';
+
+// Local bindings: per-value code must not call through import bindings (getters once transpiled).
+const { Transaction } = transactionMod;
 
 export const DEBIAN_CRS_DIR = '/usr/share/modsecurity-crs';
 export const DEBIAN_CRS_SETUP = '/etc/modsecurity/crs/crs-setup.conf';
@@ -146,7 +150,7 @@ export class CrsEngine {
     this.disabled.delete(id);
   }
 
-  newTransaction(request: CrsRequest, opts: EvaluateOptions = {}): Transaction {
+  newTransaction(request: CrsRequest, opts: EvaluateOptions = {}): TransactionType {
     let disabledIds: ReadonlySet<number> | undefined = this.disabled.size > 0 ? this.disabled : undefined;
     if (opts.disabledIds && opts.disabledIds.size > 0) {
       disabledIds = disabledIds ? new Set([...disabledIds, ...opts.disabledIds]) : opts.disabledIds;

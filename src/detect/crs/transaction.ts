@@ -6,18 +6,31 @@ import type { Rule } from './rule';
 import type { RuleSet } from './ruleset';
 import type { CrsPhaseResult, CrsRequest, CrsResponse, EvaluateOptions } from './types';
 import type { VariableSpec } from './parser/variables';
-import { getResolver, type Entry } from './variables';
-import { keyMatches, type Resolver } from './variables/registry';
+import * as variablesMod from './variables';
+import type { Entry } from './variables';
+import * as registryMod from './variables/registry';
+import type { Resolver } from './variables/registry';
 import type { JoinedValues, TValue } from './tvalue';
 import type { Transformation } from './transformations/registry';
-import { bufOf } from './tvalue';
-import { re2Input } from './regex/compile';
-import { inRanges, type IdRange } from './id-ranges';
-import { parseUrlEncoded } from './body/urlencoded';
-import { parseCookies } from './body/cookies';
-import { parseJsonBody } from './body/json';
-import { parseXmlBody } from './body/xml';
-import { parseMultipart, strictError } from './body/multipart';
+import * as compileMod from './regex/compile';
+import * as idRangesMod from './id-ranges';
+import type { IdRange } from './id-ranges';
+import * as urlencodedMod from './body/urlencoded';
+import * as cookiesMod from './body/cookies';
+import * as jsonMod from './body/json';
+import * as xmlMod from './body/xml';
+import * as multipartMod from './body/multipart';
+
+// Local bindings: per-value code must not call through import bindings (getters once transpiled).
+const { getResolver } = variablesMod;
+const { keyMatches } = registryMod;
+const { re2Input } = compileMod;
+const { inRanges } = idRangesMod;
+const { parseUrlEncoded } = urlencodedMod;
+const { parseCookies } = cookiesMod;
+const { parseJsonBody } = jsonMod;
+const { parseXmlBody } = xmlMod;
+const { parseMultipart, strictError } = multipartMod;
 
 /** A TX (or other rule-set collection) variable, with the entry list lookups return. */
 interface VarRecord {

@@ -2,7 +2,10 @@
 // Its UTF-8 buffer for RE2, its prefilter summary and the results of transformation steps applied
 // to it are made lazily and cached on the object, so equal values in different variables (ARGS:a
 // and ARGS_GET:a, a header in two rules) share all of that work.
-import { re2Input } from './regex/compile';
+import * as compileMod from './regex/compile';
+
+// Local bindings: per-value code must not call through import bindings (getters once transpiled).
+const { re2Input } = compileMod;
 
 export interface TValue {
   /** latin1 text: one char per byte. */

@@ -1,6 +1,9 @@
 // URLENCODED body processor (and query-string parser): name=value pairs split on '&', both
 // url-decoded ('+' is a space). A name without '=' gets an empty value.
-import { urlDecode } from '../transformations/url-decode';
+import * as urlDecodeMod from '../transformations/url-decode';
+
+// Local bindings: per-value code must not call through import bindings (getters once transpiled).
+const { urlDecode } = urlDecodeMod;
 
 export interface Pair {
   name: string;

@@ -1,9 +1,12 @@
 // @detectSQLi: libinjection's SQLi detector (Debian libmodsecurity3's copy, via our addon).
 // With `capture`, TX:0 gets the fingerprint.
 import { registerOperator } from './registry';
-import { libinjection } from './libinjection';
+import * as libinjectionMod from './libinjection';
 import type { TValue } from '../tvalue';
 import type { Transaction } from '../transaction';
+
+// Local bindings: per-value code must not call through import bindings (getters once transpiled).
+const { libinjection } = libinjectionMod;
 
 registerOperator('detectSQLi', (arg) => {
   const li = libinjection();

@@ -1,7 +1,10 @@
 // @detectXSS: libinjection's XSS detector (Debian libmodsecurity3's copy, via our addon).
 import { registerOperator } from './registry';
-import { libinjection } from './libinjection';
+import * as libinjectionMod from './libinjection';
 import type { TValue } from '../tvalue';
+
+// Local bindings: per-value code must not call through import bindings (getters once transpiled).
+const { libinjection } = libinjectionMod;
 
 registerOperator('detectXSS', (arg) => {
   const li = libinjection();

@@ -5,8 +5,13 @@
 import RE2 from 're2';
 import { registerOperator } from './registry';
 import type { Transaction } from '../transaction';
-import { bufOf, type JoinedValues, type TValue } from '../tvalue';
-import { fromRe2 } from '../regex/compile';
+import * as tvalueMod from '../tvalue';
+import type { JoinedValues, TValue } from '../tvalue';
+import * as compileMod from '../regex/compile';
+
+// Local bindings: per-value code must not call through import bindings (getters once transpiled).
+const { bufOf } = tvalueMod;
+const { fromRe2 } = compileMod;
 
 const memo = new Map<string, RE2>();
 

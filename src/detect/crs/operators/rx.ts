@@ -3,13 +3,23 @@
 // With `capture`, TX:0 gets the match and TX:1..9 the groups. A pattern holding %{macros} is
 // compiled per distinct expansion (memoized). Static patterns get a required-literal prefilter.
 import { registerOperator } from './registry';
-import { compileRegex, fromRe2 } from '../regex/compile';
-import { bufOf, type TValue } from '../tvalue';
-import { requiredLiterals, lowerLatin1, charMask } from '../regex/literals';
-import { pcreToRe2 } from '../regex/pcre-to-re2';
-import { compileMacro, hasMacro } from '../macro';
+import * as compileMod from '../regex/compile';
+import * as tvalueMod from '../tvalue';
+import type { TValue } from '../tvalue';
+import * as literalsMod from '../regex/literals';
+import * as pcreToRe2Mod from '../regex/pcre-to-re2';
+import * as macroMod from '../macro';
 import type { Transaction } from '../transaction';
-import { REWRITES, type Matcher } from '../regex/rewrites';
+import * as rewritesMod from '../regex/rewrites';
+import type { Matcher } from '../regex/rewrites';
+
+// Local bindings: per-value code must not call through import bindings (getters once transpiled).
+const { compileRegex, fromRe2 } = compileMod;
+const { bufOf } = tvalueMod;
+const { requiredLiterals, lowerLatin1, charMask } = literalsMod;
+const { pcreToRe2 } = pcreToRe2Mod;
+const { compileMacro, hasMacro } = macroMod;
+const { REWRITES } = rewritesMod;
 
 function run(re: Matcher, tx: Transaction, buf: Buffer): boolean {
   // test() first even when capturing: most values do not match, and exec() (submatch

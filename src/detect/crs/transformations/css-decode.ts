@@ -1,7 +1,10 @@
 // t:cssDecode: CSS 2.x escapes: \ + 1-6 hex digits (last byte used; full-width ASCII folded;
 // one following whitespace swallowed), backslash-newline removed, \C -> C.
 import { registerTransformation } from './registry';
-import { hexVal, isHex, isSpace, x2c } from './util';
+import * as utilMod from './util';
+
+// Local bindings: per-value code must not call through import bindings (getters once transpiled).
+const { hexVal, isHex, isSpace, x2c } = utilMod;
 
 export function cssDecode(s: string): string {
   if (s.indexOf('\\') < 0) return s;

@@ -1,6 +1,9 @@
 // t:escapeSeqDecode: ANSI C escapes (\n, \xHH, \OOO, ...); an unknown escape keeps the char.
 import { registerTransformation } from './registry';
-import { isHex, isOctal, x2c } from './util';
+import * as utilMod from './util';
+
+// Local bindings: per-value code must not call through import bindings (getters once transpiled).
+const { isHex, isOctal, x2c } = utilMod;
 
 const SIMPLE: Record<string, string> = {
   a: '\x07', b: '\b', f: '\f', n: '\n', r: '\r', t: '\t', v: '\v', '\\': '\\', '?': '?', "'": "'", '"': '"',

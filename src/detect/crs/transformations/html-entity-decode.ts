@@ -1,7 +1,10 @@
 // t:htmlEntityDecode: &#DD;, &#xHH; (semicolon optional; value's low byte), and the named
 // entities quot, amp, lt, gt, nbsp, as ModSecurity decodes them.
 import { registerTransformation } from './registry';
-import { isHex } from './util';
+import * as utilMod from './util';
+
+// Local bindings: per-value code must not call through import bindings (getters once transpiled).
+const { isHex } = utilMod;
 
 const NAMED: Record<string, string> = { quot: '"', amp: '&', lt: '<', gt: '>', nbsp: '\xa0' };
 

@@ -1,7 +1,10 @@
 // t:jsDecode: JavaScript escapes \uHHHH (low byte; full-width ASCII folded), \xHH, \OOO and
 // \C (\n, \t, ...; any other escaped char loses its backslash).
 import { registerTransformation } from './registry';
-import { isHex, isOctal, x2c } from './util';
+import * as utilMod from './util';
+
+// Local bindings: per-value code must not call through import bindings (getters once transpiled).
+const { isHex, isOctal, x2c } = utilMod;
 
 const SIMPLE: Record<string, string> = { a: '\x07', b: '\b', f: '\f', n: '\n', r: '\r', t: '\t', v: '\v' };
 

@@ -1,7 +1,10 @@
 // t:urlDecodeUni: like urlDecode, plus IIS-style %uHHHH, which decodes to its low byte
 // (full-width ASCII U+FF01-U+FF5E to its ASCII counterpart), as ModSecurity does without a map.
 import { registerTransformation } from './registry';
-import { isHex, x2c } from './util';
+import * as utilMod from './util';
+
+// Local bindings: per-value code must not call through import bindings (getters once transpiled).
+const { isHex, x2c } = utilMod;
 
 export function urlDecodeUni(s: string): string {
   if (s.indexOf('%') < 0 && s.indexOf('+') < 0) return s;

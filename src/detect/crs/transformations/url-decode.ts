@@ -1,6 +1,9 @@
 // t:urlDecode: %XX -> byte and '+' -> space; invalid %-sequences are kept as they are.
 import { registerTransformation } from './registry';
-import { isHex, x2c } from './util';
+import * as utilMod from './util';
+
+// Local bindings: per-value code must not call through import bindings (getters once transpiled).
+const { isHex, x2c } = utilMod;
 
 export function urlDecode(s: string): string {
   if (s.indexOf('%') < 0 && s.indexOf('+') < 0) return s;

@@ -1,6 +1,10 @@
 // Request/response collections built by the transaction (ARGS, REQUEST_HEADERS, FILES, ...):
 // each resolves from tx.collections by name, keyed selection applied.
-import { registerVariable, selectEntries } from './registry';
+import { registerVariable } from './registry';
+import * as registryMod from './registry';
+
+// Local bindings: per-value code must not call through import bindings (getters once transpiled).
+const { selectEntries } = registryMod;
 
 const NAMES = [
   'ARGS', 'ARGS_GET', 'ARGS_POST', 'ARGS_NAMES', 'ARGS_GET_NAMES', 'ARGS_POST_NAMES',

@@ -1,6 +1,10 @@
 // MATCHED_VAR, MATCHED_VAR_NAME (the last match) and MATCHED_VARS(_NAMES) (matches of the rule
 // chain being evaluated).
-import { registerVariable, scalar, selectEntries } from './registry';
+import { registerVariable } from './registry';
+import * as registryMod from './registry';
+
+// Local bindings: per-value code must not call through import bindings (getters once transpiled).
+const { scalar, selectEntries } = registryMod;
 
 registerVariable('MATCHED_VAR', (tx) => scalar('MATCHED_VAR', tx.matchedVar));
 registerVariable('MATCHED_VAR_NAME', (tx) => scalar('MATCHED_VAR_NAME', tx.matchedVarName));

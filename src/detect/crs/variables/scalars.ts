@@ -1,6 +1,10 @@
 // Scalar variables computed by the transaction (REQUEST_URI, REQUEST_METHOD, RESPONSE_STATUS,
 // REQBODY_ERROR, MULTIPART_* flags, ...): each resolves tx.scalar(name).
-import { registerVariable, scalar } from './registry';
+import { registerVariable } from './registry';
+import * as registryMod from './registry';
+
+// Local bindings: per-value code must not call through import bindings (getters once transpiled).
+const { scalar } = registryMod;
 
 export const SCALARS = [
   'REQUEST_LINE', 'REQUEST_METHOD', 'REQUEST_PROTOCOL', 'REQUEST_URI', 'REQUEST_URI_RAW',
