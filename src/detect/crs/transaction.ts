@@ -322,7 +322,8 @@ export class Transaction {
   }
 
   private collectUncached(rule: Rule, removals: VariableSpec[]): Entry[] {
-    const out: Entry[] = [];
+    // (the list is only built when there is more than one target to merge, or a count)
+    let out: Entry[] | undefined;
     const targets = rule.targets;
     for (let t = 0; t < targets.length; t++) {
       const spec = targets[t];
@@ -337,11 +338,14 @@ export class Transaction {
           if (rx.length > 0) entries = entries.filter((e) => !rx.some((x) => excludes(x, e)));
         }
       }
-      if (spec.count) out.push({ key: '', value: String(entries.length), name: spec.name, tv: undefined });
-      else if (out.length === 0 && t === targets.length - 1) return entries;
-      else for (let k = 0; k < entries.length; k++) out.push(entries[k]);
+      if (spec.count) (out ?? (out = [])).push({ key: '', value: String(entries.length), name: spec.name, tv: undefined });
+      else if (out === undefined && t === targets.length - 1) return entries;
+      else if (entries.length > 0) {
+        if (out === undefined) out = [];
+        for (let k = 0; k < entries.length; k++) out.push(entries[k]);
+      }
     }
-    return out;
+    return out ?? NO_ENTRIES;
   }
 
   private targetRemovalsFor(rule: Rule): VariableSpec[] {
