@@ -126,6 +126,7 @@ export class CrsEngine {
         count++;
       }
     }
+    assignSlots(rules);
     for (const r of rules) deepFreeze(r);
     const ruleSet: RuleSet = {
       phases,
@@ -175,6 +176,23 @@ function findSetup(crsDir: string): string | undefined {
   }
   if (path.resolve(crsDir) === DEBIAN_CRS_DIR && fs.existsSync(DEBIAN_CRS_SETUP)) return DEBIAN_CRS_SETUP;
   return undefined;
+}
+
+/** Numbers each distinct targetKey / joinKey of the rule set densely (see Rule.targetSlot). */
+function assignSlots(rules: Rule[]): void {
+  const targets = new Map<string, number>();
+  const joins = new Map<string, number>();
+  const slot = (m: Map<string, number>, k: string): number => {
+    let n = m.get(k);
+    if (n === undefined) { n = m.size; m.set(k, n); }
+    return n;
+  };
+  for (const r of rules) {
+    for (let x: Rule | undefined = r; x; x = x.next) {
+      if (x.targetKey !== undefined) x.targetSlot = slot(targets, x.targetKey);
+      if (x.joinKey !== undefined) x.joinSlot = slot(joins, x.joinKey);
+    }
+  }
 }
 
 function deepFreeze(r: Rule): void {

@@ -34,6 +34,10 @@ export interface Rule {
   targetKey?: string;
   /** targetKey + transformation chain: key of the rule-level prefilter's joined values. */
   joinKey?: string;
+  /** Dense numbers of targetKey and joinKey within the rule set (-1: none): the transaction's
+   * caches are arrays indexed by them, not maps keyed by the strings. */
+  targetSlot: number;
+  joinSlot: number;
   operator?: Operator;
   negated: boolean;
   transforms: Transformation[];
@@ -81,6 +85,8 @@ export function newRule(file: string, line: number, category: string): Rule {
     targetExclusions: [],
     targetKey: undefined,
     joinKey: undefined,
+    targetSlot: -1,
+    joinSlot: -1,
     operator: undefined,
     negated: false,
     transforms: [],

@@ -256,7 +256,8 @@ export class Transaction {
     if (entries.length === 0) return false;
     // Rule-level prefilter: when no literal the regex needs occurs in any of the rule's
     // (transformed) values, no value can match: skip the per-value loop entirely.
-    if (op.mayMatchAny !== undefined && !rule.negated && !rule.multiMatch && rule.targetKey !== undefined && this.rules.prefilter && entries.length > 1) {
+    // (not with ctl target removals: the joined values are shared by rules with the same targets)
+    if (op.mayMatchAny !== undefined && !rule.negated && !rule.multiMatch && rule.joinSlot >= 0 && this.targetRemovals.length === 0 && this.rules.prefilter && entries.length > 1) {
       if (!op.mayMatchAny(this.joinedValues(rule, entries))) return false;
     }
     let any = false;
@@ -289,32 +290,31 @@ export class Transaction {
     this.currentRule = rule;
   }
 
-  /** Per (targets, transformation chain): all transformed values, NUL-joined. */
-  private joined = new Map<string, JoinedValues>();
+  /** Per rule.joinSlot (targets + transformation chain): all transformed values, NUL-joined. */
+  private joined: Array<JoinedValues | undefined> = [];
 
   private joinedValues(rule: Rule, entries: Entry[]): JoinedValues {
-    const key = rule.joinKey as string;
-    let j = this.joined.get(key);
+    let j = this.joined[rule.joinSlot];
     if (j === undefined) {
       const parts: string[] = [];
       for (let i = 0; i < entries.length; i++) parts.push(this.transform(entries[i], rule).s);
       j = { buf: re2Input(parts.join('\u0000')) };
-      this.joined.set(key, j);
+      this.joined[rule.joinSlot] = j;
     }
     return j;
   }
 
-  /** Collected entries per rule.targetKey; cleared whenever request/response data changes. */
-  private targetCache = new Map<string, Entry[]>();
+  /** Collected entries per rule.targetSlot; cleared whenever request/response data changes. */
+  private targetCache: Array<Entry[] | undefined> = [];
 
   private collectTargets(rule: Rule): Entry[] {
     const removals = this.targetRemovalsFor(rule);
-    const key = rule.targetKey;
-    if (key !== undefined && removals.length === 0) {
-      let hit = this.targetCache.get(key);
+    const slot = rule.targetSlot;
+    if (slot >= 0 && removals.length === 0) {
+      let hit = this.targetCache[slot];
       if (hit === undefined) {
         hit = this.collectUncached(rule, removals);
-        this.targetCache.set(key, hit);
+        this.targetCache[slot] = hit;
       }
       return hit;
     }
@@ -524,25 +524,27 @@ export class Transaction {
   }
   setRuleEngine(mode: string): void { this.engineMode = mode; }
   setBodyProcessor(p: string): void {
-    this.targetCache.clear();
-    this.joined.clear();
+    this.clearCaches();
     this.bodyProcessor = p;
     this.scalars.set('REQBODY_PROCESSOR', p);
   }
 
   // ---- request / response loading -----------------------------------------------------------
 
+  private clearCaches(): void {
+    if (this.targetCache.length > 0) this.targetCache = [];
+    if (this.joined.length > 0) this.joined = [];
+  }
+
   private setColl(name: string, pairs: Array<{ name: string; value: string }>): void {
     this.keyIndex.delete(name);
-    this.targetCache.clear();
-    this.joined.clear();
+    this.clearCaches();
     this.collections.set(name, pairs.map((p) => ({ key: p.name, value: p.value, name: `${name}:${p.name}`, tv: undefined })));
   }
 
   private setNames(name: string, pairs: Array<{ name: string }>): void {
     this.keyIndex.delete(name);
-    this.targetCache.clear();
-    this.joined.clear();
+    this.clearCaches();
     const base = name.replace(/_NAMES$/, '');
     this.collections.set(name, pairs.map((p) => ({ key: p.name, value: p.name, name: `${base === name ? name : name}:${p.name}`, tv: undefined })));
   }
@@ -611,8 +613,7 @@ export class Transaction {
   }
 
   private rebuildArgs(): void {
-    this.targetCache.clear();
-    this.joined.clear();
+    this.clearCaches();
     this.keyIndex.delete('ARGS');
     this.keyIndex.delete('ARGS_NAMES');
     const all = [...this.collection('ARGS_GET'), ...this.collection('ARGS_POST')];
@@ -624,8 +625,7 @@ export class Transaction {
   }
 
   private processRequestBody(): void {
-    this.targetCache.clear();
-    this.joined.clear();
+    this.clearCaches();
     const body = this.request.body;
     if (!this.requestBodyAccess || !body || body.length === 0) {
       if (body && body.length > 0) this.scalars.set('REQUEST_BODY', '');
@@ -686,8 +686,7 @@ export class Transaction {
   }
 
   private loadResponse(resp: CrsResponse): void {
-    this.targetCache.clear();
-    this.joined.clear();
+    this.clearCaches();
     const s = this.scalars;
     s.set('RESPONSE_STATUS', String(resp.status));
     s.set('RESPONSE_PROTOCOL', resp.version ?? 'HTTP/1.1');
