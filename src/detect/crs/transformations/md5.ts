@@ -1,5 +1,8 @@
 // t:md5: the binary MD5 digest (16 bytes).
-import { createHash } from 'crypto';
 import { registerTransformation } from './registry';
+import * as digestMod from './digest';
 
-registerTransformation('md5', (s) => createHash('md5').update(Buffer.from(s, 'latin1')).digest().toString('latin1'));
+// Local bindings: per-value code must not call through import bindings (getters once transpiled).
+const { digestLatin1 } = digestMod;
+
+registerTransformation('md5', (s) => digestLatin1('md5', s));

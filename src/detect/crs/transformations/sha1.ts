@@ -1,5 +1,8 @@
 // t:sha1: the binary SHA-1 digest (20 bytes).
-import { createHash } from 'crypto';
 import { registerTransformation } from './registry';
+import * as digestMod from './digest';
 
-registerTransformation('sha1', (s) => createHash('sha1').update(Buffer.from(s, 'latin1')).digest().toString('latin1'));
+// Local bindings: per-value code must not call through import bindings (getters once transpiled).
+const { digestLatin1 } = digestMod;
+
+registerTransformation('sha1', (s) => digestLatin1('sha1', s));
