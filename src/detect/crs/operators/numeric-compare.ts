@@ -1,7 +1,7 @@
 // Shared body of the numeric comparison operators (@eq @ge @gt @lt @le): both sides read as
 // integers (non-numbers are 0); the argument may hold macros.
 import { registerOperator } from './registry';
-import { compileMacro } from '../macro';
+import { compileMacro, hasMacro } from '../macro';
 import type { Transaction } from '../transaction';
 
 function toInt(s: string): number {
@@ -11,7 +11,13 @@ function toInt(s: string): number {
 
 export function registerNumeric(name: string, cmp: (a: number, b: number) => boolean): void {
   registerOperator(name, (arg) => {
-    const m = compileMacro(arg.trim());
+    const text = arg.trim();
+    if (!hasMacro(text)) {
+      // a constant (CRS's paranoia-level guards, "@eq 0" defaults): parsed once at load
+      const b = toInt(text);
+      return { name, arg, evaluate: (_tx: Transaction, v: { s: string }) => cmp(toInt(v.s), b) };
+    }
+    const m = compileMacro(text);
     return {
       name,
       arg,
