@@ -47,7 +47,7 @@ export function register(program: Command): void {
     .option('--state-dir <dir>', 'where masks and rule states are kept', DEFAULT_STATE_DIR)
     .option('--console', 'print incidents as a live table on stdout (outputs.console)')
     .option('--capture-path <path>', 'auto, sock-tracepoints or syscalls', 'auto')
-    .option('--ring-bytes <n>', 'kernel ring buffer size: a power of two (default 16 MiB)')
+    .option('--ring-bytes <n>', 'kernel ring buffer size: a power of two (default 8 MiB)')
     .option('--duration <seconds>', 'stop after this many seconds (default: run until SIGINT/SIGTERM)')
     .action(async (o: AgentCliOptions) => {
       let config: ProctapConfig;
