@@ -65,6 +65,8 @@ export class Transaction {
   private collections = new Map<string, Entry[]>();
   private scalars = new Map<string, string>();
   private vars = new Map<string, Map<string, VarRecord>>();
+  /** vars.get('TX'), held directly: TX lookups run ~150 times a request (paranoia guards, scores). */
+  private readonly txVars = new Map<string, VarRecord>();
   private env = new Map<string, string>();
   private interned = new Map<string, TValue>();
 
@@ -95,7 +97,7 @@ export class Transaction {
     this.requestBodyAccess = rules.settings.requestBodyAccess;
     this.responseBodyAccess = rules.settings.responseBodyAccess;
     this.engineMode = rules.settings.ruleEngine;
-    this.vars.set('TX', new Map());
+    this.vars.set('TX', this.txVars);
     this.loadRequestHeaders();
   }
 
@@ -254,8 +256,8 @@ export class Transaction {
     if (!op) return false;
     const entries = this.collectTargets(rule);
     if (entries.length === 0) return false;
-    // Rule-level prefilter: when no literal the regex needs occurs in any of the rule's
-    // (transformed) values, no value can match: skip the per-value loop entirely.
+    // Rule-level prefilter (@pm): when the joined (transformed) values of all the rule's targets
+    // hold no phrase, no value can match: skip the per-value loop entirely.
     // (not with ctl target removals: the joined values are shared by rules with the same targets)
     if (op.mayMatchAny !== undefined && !rule.negated && !rule.multiMatch && rule.joinSlot >= 0 && this.targetRemovals.length === 0 && this.rules.prefilter && entries.length > 1) {
       if (!op.mayMatchAny(this.joinedValues(rule, entries))) return false;
@@ -459,7 +461,8 @@ export class Transaction {
 
   /** The one-entry list a keyed lookup (TX:name) resolves to; stable until the variable changes. */
   varList(collection: string, lowerKey: string): Entry[] {
-    return this.vars.get(collection)?.get(lowerKey)?.list ?? NO_ENTRIES;
+    const m = collection === 'TX' ? this.txVars : this.vars.get(collection);
+    return m?.get(lowerKey)?.list ?? NO_ENTRIES;
   }
 
   getVar(collection: string, key: string): string | undefined {
