@@ -301,23 +301,8 @@ export class SuricataEngine {
     const ends = endpoints(flow, dir);
     const env = this.env(opts.addressVars);
     const caches = newBufferCaches();
-    const out: EtMatch[] = [];
     const vc: HttpVerify = { dir, flow, ends, env, now, caches, getList };
-    for (const r of cands) {
-      this.stats.candidates++;
-      let m: EtMatch | undefined;
-      try {
-        m = this.verifyHttp(r, vc);
-      } catch (e) {
-        this.noteError(r, e);
-        continue;
-      }
-      if (m) {
-        this.stats.alerts++;
-        out.push(m);
-      }
-    }
-    return out;
+    return this.verifyCandidates(cands, (r) => this.verifyHttp(r, vc));
   }
 
   /** All conditions of an HTTP rule on one transaction side; fires it when they hold. */
@@ -338,6 +323,26 @@ export class SuricataEngine {
       if (res !== true && (!evidence || li === r.fast?.list)) evidence = { buffer: l.buffer.name, matched: res };
     }
     return this.fire(r, dir, flow, ends, now, 'http', evidence);
+  }
+
+  /** Verifies the candidates in rule order; a rule whose keyword throws costs only itself (counted). */
+  private verifyCandidates(cands: Rule[], verify: (r: Rule) => EtMatch | undefined): EtMatch[] {
+    const out: EtMatch[] = [];
+    for (const r of cands) {
+      this.stats.candidates++;
+      let m: EtMatch | undefined;
+      try {
+        m = verify(r);
+      } catch (e) {
+        this.noteError(r, e);
+        continue;
+      }
+      if (m) {
+        this.stats.alerts++;
+        out.push(m);
+      }
+    }
+    return out;
   }
 
   private noteError(r: Rule, e: unknown): void {
@@ -385,23 +390,8 @@ export class SuricataEngine {
     const env = this.env(opts.addressVars);
     const now = opts.nowMs ?? chunk.timeMs;
     const caches = newBufferCaches();
-    const out: EtMatch[] = [];
     const vc: StreamVerify = { dir, flow, ends, env, now, caches, data, tailLen, joined, appProto: opts.appProto };
-    for (const r of cands) {
-      this.stats.candidates++;
-      let m: EtMatch | undefined;
-      try {
-        m = this.verifyStream(r, vc);
-      } catch (e) {
-        this.noteError(r, e);
-        continue;
-      }
-      if (m) {
-        this.stats.alerts++;
-        out.push(m);
-      }
-    }
-    return out;
+    return this.verifyCandidates(cands, (r) => this.verifyStream(r, vc));
   }
 
   /** All conditions of a stream rule on one chunk (with the kept tail); fires it when they hold. */
