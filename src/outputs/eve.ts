@@ -6,7 +6,20 @@ import * as fs from 'fs';
 import * as path from 'path';
 import type { Incident, MatchedRule } from '../incidents/types';
 
-export interface EveAlert {
+/** The `alert` object of an EVE alert line (Suricata's names). */
+export interface EveAlertInfo {
+  action: 'allowed';
+  gid: number;
+  signature_id: number;
+  rev: number;
+  signature: string;
+  category: string;
+  severity: number;
+  metadata?: Record<string, string[]>;
+}
+
+/** What every EVE alert line we write has: the flow 5-tuple and the alert (Suricata's names). */
+export interface EveAlertBase {
   timestamp: string;
   flow_id: number;
   event_type: 'alert';
@@ -17,17 +30,12 @@ export interface EveAlert {
   proto: 'TCP';
   app_proto?: string;
   direction: 'to_server' | 'to_client';
+  alert: EveAlertInfo;
+}
+
+export interface EveAlert extends EveAlertBase {
   host: string;
-  alert: {
-    action: 'allowed';
-    gid: number;
-    signature_id: number;
-    rev: number;
-    signature: string;
-    category: string;
-    severity: number;
-    metadata: Record<string, string[]>;
-  };
+  alert: EveAlertInfo & { metadata: Record<string, string[]> };
   http?: {
     hostname?: string;
     url: string;

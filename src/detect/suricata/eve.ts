@@ -2,33 +2,13 @@
 // matches of the ET engine; used by `proctap replay` and available to other outputs.
 import type { FlowInfo } from '../../flow/types';
 import type { HttpTransaction } from '../../protocols/http/types';
-import { eveTimestamp } from '../../outputs/eve';
+import { eveTimestamp, type EveAlertBase } from '../../outputs/eve';
 import type { EtMatch } from './engine';
 import { parseIp } from './vars';
 import { ruleMetadata } from './parser';
 
-export interface EveAlertRecord {
-  timestamp: string;
-  flow_id: number;
-  event_type: 'alert';
-  src_ip: string;
-  src_port: number;
-  dest_ip: string;
-  dest_port: number;
-  proto: 'TCP';
-  app_proto?: string;
-  direction: 'to_server' | 'to_client';
+export interface EveAlertRecord extends EveAlertBase {
   tx_id?: number;
-  alert: {
-    action: 'allowed';
-    gid: number;
-    signature_id: number;
-    rev: number;
-    signature: string;
-    category: string;
-    severity: number;
-    metadata?: Record<string, string[]>;
-  };
   http?: {
     hostname?: string;
     url?: string;
