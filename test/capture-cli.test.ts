@@ -2,39 +2,22 @@
 // counters at exit, and exit code 2 with a message for bad options.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import * as path from 'node:path';
-import { Netns, collectExit, sleep, startPyServer } from './capture-helpers';
+import { Netns, collectExit, startCaptureCli, untilAttached, sleep, startPyServer } from './capture-helpers';
 
 const root = path.join(__dirname, '..');
 const cli = path.join(root, 'src/cli/run.ts');
+
 let ns: Netns;
 before(() => {
   ns = new Netns();
 });
 after(() => ns?.remove());
 
-function startCli(args: string[]) {
-  return spawn(process.execPath, ['--import', 'tsx', cli, 'capture', ...args], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
-}
-
-function untilAttached(child: ReturnType<typeof startCli>): Promise<void> {
-  return new Promise((resolve, reject) => {
-    let err = '';
-    const t = setTimeout(() => reject(new Error(`capture did not attach: ${err}`)), 20_000);
-    child.stderr.on('data', (d: Buffer) => {
-      err += d.toString();
-      if (err.includes('attached (')) {
-        clearTimeout(t);
-        resolve();
-      }
-    });
-  });
-}
-
 test('--json prints one object per event with the documented fields, counters at exit', async () => {
   const srv = await startPyServer(ns, '127.0.0.1', 'http');
-  const child = startCli(['--netns', ns.path, '--json', '--duration', '4', '--max-bytes', '20']);
+  const child = startCaptureCli(['--netns', ns.path, '--json', '--duration', '4', '--max-bytes', '20']);
   const done = collectExit(child, 30_000);
   try {
     await untilAttached(child);
@@ -77,7 +60,7 @@ test('--json prints one object per event with the documented fields, counters at
 
 test('text mode prints a readable preview; SIGINT stops it with counters', async () => {
   const srv = await startPyServer(ns, '127.0.0.1', 'http');
-  const child = startCli(['--netns', ns.path, '--comm', 'never-matches']);
+  const child = startCaptureCli(['--netns', ns.path, '--comm', 'never-matches']);
   const done = collectExit(child, 30_000);
   try {
     await untilAttached(child);

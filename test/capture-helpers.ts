@@ -1,10 +1,11 @@
 // Shared by the capture tests: a private network namespace per test, processes run inside it,
 // and a sensor that sees only that namespace (containment: nothing else is captured).
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess, type ChildProcessByStdio } from 'node:child_process';
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import type { Readable } from 'node:stream';
 import type { CaptureEvent } from '../src/capture';
 import { Sensor, type SensorOptions } from '../src/capture';
 
@@ -319,4 +320,29 @@ export function buildCFlood(name = 'ptflood'): string {
   const bin = path.join(dir, name);
   run('cc', ['-O1', '-Wall', '-o', bin, src]);
   return bin;
+}
+
+const REPO_ROOT = path.join(__dirname, '..');
+
+/** Starts `proctap capture ARGS` from source (as a user would run the CLI). */
+export function startCaptureCli(args: string[]): ChildProcessByStdio<null, Readable, Readable> {
+  return spawn(process.execPath, ['--import', 'tsx', path.join(REPO_ROOT, 'src/cli/run.ts'), 'capture', ...args], {
+    cwd: REPO_ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+}
+
+/** Resolves once the capture CLI reports on stderr that its probes are attached. */
+export function untilAttached(child: ChildProcessByStdio<null, Readable, Readable>): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let err = '';
+    const t = setTimeout(() => reject(new Error(`capture did not attach: ${err}`)), 20_000);
+    child.stderr.on('data', (d: Buffer) => {
+      err += d.toString();
+      if (err.includes('attached (')) {
+        clearTimeout(t);
+        resolve();
+      }
+    });
+  });
 }

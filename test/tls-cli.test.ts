@@ -2,13 +2,9 @@
 // --no-https loads no uprobes and prints no plaintext events.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import * as path from 'node:path';
-import { Netns, collectExit } from './capture-helpers';
+import { Netns, collectExit, startCaptureCli, untilAttached } from './capture-helpers';
 import { RESPONSE_BODY, makeCert, startPyHttps, type Cert } from './tls-helpers';
 
-const root = path.join(__dirname, '..');
-const cli = path.join(root, 'src/cli/run.ts');
 let ns: Netns;
 let cert: Cert;
 before(() => {
@@ -17,27 +13,9 @@ before(() => {
 });
 after(() => ns?.remove());
 
-function startCli(args: string[]) {
-  return spawn(process.execPath, ['--import', 'tsx', cli, 'capture', ...args], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
-}
-
-function untilAttached(child: ReturnType<typeof startCli>): Promise<void> {
-  return new Promise((resolve, reject) => {
-    let err = '';
-    const t = setTimeout(() => reject(new Error(`capture did not attach: ${err}`)), 20_000);
-    child.stderr.on('data', (d: Buffer) => {
-      err += d.toString();
-      if (err.includes('attached (')) {
-        clearTimeout(t);
-        resolve();
-      }
-    });
-  });
-}
-
 async function captureCurl(extra: string[]) {
   const srv = await startPyHttps(ns, cert);
-  const child = startCli(['--netns', ns.path, '--json', '--duration', '3', ...extra]);
+  const child = startCaptureCli(['--netns', ns.path, '--json', '--duration', '3', ...extra]);
   const done = collectExit(child, 30_000);
   try {
     await untilAttached(child);
